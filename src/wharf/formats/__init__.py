@@ -1,0 +1,1 @@
+"""Everything format-specific lives in one folder per format; ``base`` is the shared contract."""

@@ -1,0 +1,99 @@
+"""The contract between the format-neutral services and a format (Python, npm).
+
+Services call a format only through these Protocols; only ``wharf.bootstrap`` knows which
+concrete formats exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from wharf.core.models import Artifact, FileEntry
+from wharf.core.ports import Upstream
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamFetch:
+    """One upstream listing request's outcome. ``body`` is set only for ``OK``."""
+
+    status: FetchStatus
+    body: Mapping[str, Any] | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """Where a proxied file comes from, and what it must hash to."""
+
+    filename: str
+    url: str
+    sha256: str | None
+    size: int | None = None
+    metadata_url: str | None = None
+    metadata_sha256: str | None = None
+
+
+class UpstreamAdapter(Protocol):
+    """A format's upstream protocol: fetch one project's listing, read the cached copy."""
+
+    async def fetch(
+        self,
+        upstream: Upstream,
+        base_url: str,
+        project: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> UpstreamFetch:
+        """Ask upstream for a project's listing, conditionally when validators are given.
+
+        Network failures raise ``UpstreamError``; an upstream 5xx or an unreadable body
+        raises ``UpstreamError`` too, so the caller can fall back to a stale copy.
+        """
+        ...
+
+    def entries(self, body: Mapping[str, Any], index: str) -> list[FileEntry]:
+        """The files of a cached listing as local entries (URLs under the index)."""
+        ...
+
+    def locate(self, body: Mapping[str, Any], filename: str) -> RemoteFile | None:
+        """The upstream source of one file of a cached listing (also ``<file>.metadata``)."""
+        ...
+
+
+class Format(Protocol):
+    name: str
+    upstream: UpstreamAdapter
+
+    def normalize(self, name: str) -> str:
+        """The canonical form of a project name in this format."""
+        ...
+
+    def validate_name(self, name: str) -> list[str]:
+        """Problems with a project name as given (empty when valid)."""
+        ...
+
+    def check_addition(self, existing: Sequence[Artifact], new: Artifact) -> list[str]:
+        """Problems with adding ``new`` to a project that already holds ``existing``
+        (for example a second sdist in one Python release)."""
+        ...
+
+    def version_key(self, version: str) -> Any:
+        """A sort key that orders versions the way the format's clients do."""
+        ...
