@@ -293,3 +293,7 @@ class PasswordHasher(Protocol):
         """True when the password matches (argon2 or an imported htpasswd hash)."""
         ...
 
+    def needs_rehash(self, hashed: str) -> bool:
+        """True when the hash should be replaced by a fresh one (imported or outdated)."""
+        ...
+

@@ -1,0 +1,141 @@
+"""The composition root: settings in; backends, formats, services and the ASGI app out.
+The only module that imports concrete backends and formats."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+
+from starlette.types import ASGIApp
+
+from wharf.config.loader import load_settings
+from wharf.config.settings import Settings
+from wharf.config.upstreams import discover_pypi_upstream
+from wharf.core.models import ANONYMOUS, AUTHENTICATED, Acl, Index, IndexKind
+from wharf.db import open_metadata_store
+from wharf.formats.base import Format
+from wharf.formats.python.format import PythonFormat
+from wharf.formats.python.routes import build_routes as python_routes
+from wharf.security.passwords import Argon2PasswordHasher
+from wharf.services.accounts import AccountService
+from wharf.services.auditing import AuditService
+from wharf.services.clock import SystemClock
+from wharf.services.container import Services
+from wharf.services.indexes import IndexService
+from wharf.services.maintenance import MaintenanceService
+from wharf.services.pages import PageCache
+from wharf.services.proxying import Freshness, ProxyService
+from wharf.services.publishing import PublishService, UploadLimits
+from wharf.services.reading import ReadService
+from wharf.services.releases import ReleaseService
+from wharf.storage.filesystem import FilesystemBlobStore
+from wharf.storage.locks import FileLocks
+from wharf.storage.stamps import FileChangeStamps
+from wharf.upstreams.http import HttpUpstream
+from wharf.web.app import create_app as create_web_app
+
+
+def build_formats() -> dict[str, Format]:
+    return {"python": PythonFormat()}
+
+
+async def build_services(settings: Settings) -> Services:
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = await open_metadata_store(settings.database_url)
+    blobs = FilesystemBlobStore(settings.blob_root)
+    stamps = FileChangeStamps(data_dir / "run" / "stamps")
+    locks = FileLocks(data_dir / "run" / "locks")
+    upstream = HttpUpstream(timeout=settings.proxy.timeout)
+    formats = build_formats()
+    clock = SystemClock()
+    indexes = IndexService(store, stamps, formats, clock)
+    audit = AuditService(store, clock)
+    proxy = ProxyService(
+        store, blobs, stamps, locks, upstream, formats, clock,
+        Freshness(
+            timedelta(seconds=settings.proxy.freshness),
+            timedelta(seconds=settings.proxy.negative_freshness),
+        ),
+    )
+    return Services(
+        store=store,
+        blobs=blobs,
+        clock=clock,
+        indexes=indexes,
+        accounts=AccountService(store, Argon2PasswordHasher(), clock),
+        audit=audit,
+        publishing=PublishService(store, blobs, stamps, indexes, formats, audit, clock),
+        proxy=proxy,
+        reading=ReadService(store, blobs, stamps, indexes, proxy, formats),
+        releases=ReleaseService(store, stamps, indexes, formats, audit),
+        maintenance=MaintenanceService(store, blobs),
+        pages=PageCache(clock),
+        limits=UploadLimits(
+            settings.limits.max_upload_bytes,
+            settings.limits.max_uncompressed_bytes,
+            settings.blob_root / "tmp",
+        ),
+        upstream=upstream,
+    )
+
+
+def default_indexes(settings: Settings, pypi_upstream: str) -> list[Index]:
+    acl = Acl(read=(ANONYMOUS,) if settings.auth.anonymous_read else (AUTHENTICATED,))
+    return [
+        Index("pypi-local", "python", IndexKind.HOSTED, acl=acl,
+              description="Private Python packages"),
+        Index("pypi-remote", "python", IndexKind.PROXY, upstream=pypi_upstream, acl=acl,
+              description="Cache of the upstream Python index"),
+        Index("pypi", "python", IndexKind.GROUP, members=("pypi-local", "pypi-remote"), acl=acl,
+              description="Private packages first, then the upstream index"),
+    ]
+
+
+async def prepare(settings: Settings) -> list[Index]:
+    """Migrate the database and create the default indexes on first start; an explicitly
+    configured upstream replaces the one stored for the default proxy."""
+    services = await build_services(settings)
+    try:
+        upstream = settings.pypi.upstream or discover_pypi_upstream()[0]
+        created = await services.indexes.ensure(default_indexes(settings, upstream))
+        remote = await services.indexes.find("pypi-remote")
+        if (settings.pypi.upstream and remote is not None and remote.kind is IndexKind.PROXY
+                and remote.upstream != settings.pypi.upstream):
+            from dataclasses import replace  # noqa: PLC0415
+
+            await services.indexes.update(replace(remote, upstream=settings.pypi.upstream))
+        return created
+    finally:
+        await services.close()
+
+
+def build_app(settings: Settings, services: Services) -> ASGIApp:
+    format_apps: Mapping[str, ASGIApp] = {"python": python_routes()}
+    return create_web_app(
+        services,
+        format_apps,
+        public_url=settings.server.public_url,
+        trusted_proxies=frozenset(settings.server.trusted_proxies),
+        default_python=settings.pypi.default_index,
+        access_log=settings.server.access_log,
+        log_json=settings.server.log_format == "json",
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    level = os.environ.get("WHARF_TEST_LOG_LEVEL", "INFO")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def create_app() -> ASGIApp:
+    """ASGI app factory for each server worker; settings come from the WHARF_* environment
+    that ``wharf serve`` passes on."""
+    settings = load_settings().settings
+    configure_logging(settings)
+    services = asyncio.run(build_services(settings))
+    return build_app(settings, services)

@@ -1,0 +1,77 @@
+"""Transactions for the store: each public method is one transaction in a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
+
+import anyio.to_thread
+import sqlalchemy as sa
+
+from wharf.db.engine import WRITE
+from wharf.db.tables import change_serial
+
+T = TypeVar("T")
+
+# Concurrent writers (other processes, or other PostgreSQL sessions) can both find a row
+# missing and both insert it; the loser's unique constraint fails. It then starts over in a
+# new transaction, where its reads see the winner's row and it takes the "exists" path.
+_ATTEMPTS = 1
+
+
+class StoreBase:
+    """Owns the engine and runs synchronous transaction bodies off the event loop."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> sa.Engine:
+        return self._engine
+
+    async def _read(self, body: Callable[[sa.Connection], T]) -> T:
+        return await anyio.to_thread.run_sync(partial(self._run, body, write=False))
+
+    async def _write(self, body: Callable[[sa.Connection], T]) -> T:
+        """Run ``body`` in a write transaction, starting over after a lost insert race."""
+        return await anyio.to_thread.run_sync(partial(self._run, body, write=True))
+
+    def _run(self, body: Callable[[sa.Connection], T], *, write: bool) -> T:
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self._engine.connect() as connection:
+                    if write:
+                        connection.execution_options(**{WRITE: True})
+                    with connection.begin():
+                        return body(connection)
+            except sa.exc.IntegrityError:
+                if not write or attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def change_serial(self) -> int:
+        def body(connection: sa.Connection) -> int:
+            value = connection.execute(
+                sa.select(change_serial.c.value).where(change_serial.c.id == 1)
+            ).scalar_one()
+            return int(value)
+
+        return await self._read(body)
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self._engine.dispose)
+
+
+def bump_serial(connection: sa.Connection) -> None:
+    """Record a change to the catalogue; call inside the write transaction that makes it."""
+    connection.execute(
+        sa.update(change_serial)
+        .where(change_serial.c.id == 1)
+        .values(value=change_serial.c.value + 1)
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

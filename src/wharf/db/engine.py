@@ -1,0 +1,93 @@
+"""Engines for the two supported databases, configured for several worker processes.
+
+SQLite: WAL journal (readers never block the writer), ``synchronous=NORMAL``, foreign keys
+on, a 30 s busy timeout. SQLAlchemy emits BEGIN itself (the driver's own transaction handling
+is switched off) so that a connection marked with the ``WRITE`` execution option starts with
+``BEGIN IMMEDIATE``: a writer takes the write lock up front instead of upgrading a read lock
+later, which is what makes two processes deadlock into ``SQLITE_BUSY``.
+
+PostgreSQL: the psycopg 3 driver and a normal connection pool.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+
+WRITE = "wharf_write"
+"""Execution option: set it on a connection before ``begin()`` to start a write transaction."""
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def create_engine_for(url: str) -> sa.Engine:
+    """An engine for a ``sqlite:///path`` or ``postgresql+psycopg://`` URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def is_sqlite(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_engine(url: URL) -> sa.Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        pool_size=10,
+        max_overflow=20,
+    )
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module; ``_on_sqlite_begin`` emits BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        _ensure_wal(cursor)
+    finally:
+        cursor.close()
+
+
+def _ensure_wal(cursor: Any) -> None:
+    """Switch the file to WAL once. Switching needs a moment alone with the file, and the busy
+    handler does not always cover it, so retry for a while when another process holds it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() in ("wal", "memory"):
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _on_sqlite_begin(connection: sa.Connection) -> None:
+    if connection.get_execution_options().get(WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,46 @@
+"""``SqlMetadataStore``: the ``MetadataStore`` port on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+import sqlalchemy as sa
+
+from wharf.db.accounts import AccountsMixin
+from wharf.db.audit import AuditMixin
+from wharf.db.catalog import CatalogMixin
+from wharf.db.engine import create_engine_for
+from wharf.db.indexes import IndexesMixin
+from wharf.db.migrate import upgrade
+from wharf.db.publishing import PublishingMixin
+from wharf.db.upstream_cache import UpstreamCacheMixin
+
+
+class SqlMetadataStore(
+    IndexesMixin,
+    CatalogMixin,
+    PublishingMixin,
+    UpstreamCacheMixin,
+    AccountsMixin,
+    AuditMixin,
+):
+    """Every method is one transaction, run in a worker thread.
+
+    Build it with ``open_metadata_store``; the constructor takes an engine whose schema is
+    already current.
+    """
+
+
+async def open_metadata_store(url: str) -> SqlMetadataStore:
+    """Create the engine for ``url``, migrate the schema to the newest revision, and return
+    the store. ``url`` is ``sqlite:///path/to/wharf.db`` or ``postgresql+psycopg://…``."""
+
+    def build() -> sa.Engine:
+        engine = create_engine_for(url)
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    return SqlMetadataStore(await anyio.to_thread.run_sync(build))

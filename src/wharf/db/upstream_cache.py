@@ -1,0 +1,83 @@
+"""Proxy indexes' cached upstream listings, one row per (index, project)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from wharf.core.models import UpstreamDocument
+from wharf.db.base import StoreBase, bump_serial
+from wharf.db.indexes import require_index
+from wharf.db.tables import upstream_documents
+
+
+def _document_from_row(row: sa.Row[Any]) -> UpstreamDocument:
+    return UpstreamDocument(
+        index=row.index_name,
+        project=row.project,
+        fetched_at=row.fetched_at,
+        found=row.found,
+        body=dict(row.body),
+        etag=row.etag,
+        last_modified=row.last_modified,
+    )
+
+
+class UpstreamCacheMixin(StoreBase):
+    async def get_upstream_document(self, index: str, project: str) -> UpstreamDocument | None:
+        def body(connection: sa.Connection) -> UpstreamDocument | None:
+            row = connection.execute(
+                sa.select(upstream_documents).where(
+                    upstream_documents.c.index_name == index,
+                    upstream_documents.c.project == project,
+                )
+            ).first()
+            return None if row is None else _document_from_row(row)
+
+        return await self._read(body)
+
+    async def put_upstream_document(self, document: UpstreamDocument) -> None:
+        values = {
+            "fetched_at": document.fetched_at,
+            "found": document.found,
+            "body": dict(document.body),
+            "etag": document.etag,
+            "last_modified": document.last_modified,
+        }
+
+        def body(connection: sa.Connection) -> None:
+            # Portable upsert: update, else insert. A concurrent insert of the same key makes
+            # ours fail; ``_write`` then runs this again and the update finds the row.
+            result = connection.execute(
+                sa.update(upstream_documents)
+                .where(
+                    upstream_documents.c.index_name == document.index,
+                    upstream_documents.c.project == document.project,
+                )
+                .values(**values)
+            )
+            if result.rowcount == 0:
+                require_index(connection, document.index)
+                connection.execute(
+                    sa.insert(upstream_documents).values(
+                        index_name=document.index, project=document.project, **values
+                    )
+                )
+            bump_serial(connection)
+
+        await self._write(body)
+
+    async def list_upstream_projects(self, index: str) -> list[str]:
+        def body(connection: sa.Connection) -> list[str]:
+            rows = connection.execute(
+                sa.select(upstream_documents.c.project)
+                .where(
+                    upstream_documents.c.index_name == index,
+                    upstream_documents.c.found,
+                )
+                .order_by(upstream_documents.c.project)
+            )
+            return list(rows.scalars())
+
+        return await self._read(body)

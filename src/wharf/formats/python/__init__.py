@@ -1,0 +1,1 @@
+"""The Python package format: names, archives, metadata, index pages, upstream protocol."""

@@ -1,0 +1,163 @@
+"""HTTP endpoints of a Python index, mounted under ``/<index>/``. Thin: parse, call one
+service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from urllib.parse import quote
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route, Router
+
+from wharf.core.errors import InvalidRequestError, NotFoundError, WharfError
+from wharf.formats.base import ASGIApp
+from wharf.formats.python import jsonapi, media, simple
+from wharf.formats.python.names import normalize
+from wharf.formats.python.receiving import receive_upload
+from wharf.services.pages import Rendered
+from wharf.web import kit
+from wharf.web.errors import text_error
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(endpoint: Endpoint) -> Endpoint:
+    """Answer Wharf errors as plain text, the shape pip and twine print."""
+
+    @wraps(endpoint)
+    async def run(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except WharfError as error:
+            return text_error(error)
+
+    return run
+
+
+@guarded
+async def index_root(request: Request) -> Response:
+    return RedirectResponse(request.url.path.rstrip("/") + "/simple/", status_code=302)
+
+
+@guarded
+async def simple_root(request: Request) -> Response:
+    svc = kit.services(request)
+    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    media_type = negotiated(request)
+
+    async def build() -> tuple[Rendered, None]:
+        body = simple.render_index(await svc.reading.projects(index), media_type)
+        return Rendered(body, simple.etag_for(body)), None
+
+    key = ("simple-root", index.name, media_type)
+    rendered = await svc.pages.get(key, svc.reading.index_token(index), build)
+    return kit.page_response(request, rendered, media_type)
+
+
+@guarded
+async def simple_project(request: Request) -> Response:
+    svc = kit.services(request)
+    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    given = request.path_params["project"]
+    project = normalize(given)
+    if project != given or not request.url.path.endswith("/"):
+        return RedirectResponse(f"{request.scope['root_path']}/simple/{project}/", status_code=301)
+    media_type = negotiated(request)
+
+    async def build() -> tuple[Rendered, object]:
+        view = await svc.reading.page(index, project)
+        body = simple.render_project(view.page, media_type)
+        return Rendered(body, simple.etag_for(body), view.page.stale), view.expires_at
+
+    key = ("simple", index.name, project, media_type)
+    rendered = await svc.pages.get(key, svc.reading.page_token(index, project), build)  # type: ignore[arg-type]
+    return kit.page_response(request, rendered, media_type)
+
+
+@guarded
+async def project_json(request: Request) -> Response:
+    svc = kit.services(request)
+    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    project = normalize(request.path_params["project"])
+    version = request.path_params.get("version")
+    index_url = kit.index_url(request)
+
+    async def build() -> tuple[Rendered, object]:
+        view = await svc.reading.page(index, project)
+        body = jsonapi.render_project_json(
+            view.page, version=version, files_base_url=index_url + "/", index_url=index_url
+        )
+        return Rendered(body, simple.etag_for(body), view.page.stale), view.expires_at
+
+    key = ("json", index.name, project, version, index_url)
+    rendered = await svc.pages.get(key, svc.reading.page_token(index, project), build)  # type: ignore[arg-type]
+    return kit.page_response(request, rendered, "application/json")
+
+
+@guarded
+async def download(request: Request) -> Response:
+    svc = kit.services(request)
+    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    project = normalize(request.path_params["project"])
+    filename = request.path_params["filename"]
+    if "/" in filename or filename.startswith("."):
+        raise NotFoundError(f"No file '{filename}'.")
+    if filename.endswith(".metadata"):
+        source = await svc.reading.metadata_file(index, project, filename.removesuffix(".metadata"))
+        return kit.file_response(source, "text/plain; charset=utf-8")
+    source = await svc.reading.open_file(index, project, filename)
+    return kit.file_response(source)
+
+
+@guarded
+async def upload(request: Request) -> Response:
+    svc = kit.services(request)
+    principal = await kit.principal(request)
+    name = kit.current_index(request).name
+    target = await svc.publishing.authorize(name, principal)
+    received = await receive_upload(request, target, svc.limits)
+    try:
+        published = await svc.publishing.publish(name, received.upload, principal, kit.client(request))
+    finally:
+        await anyio.Path(received.upload.path).unlink(missing_ok=True)
+    verb = "Uploaded" if published.created else "Already present:"
+    return PlainTextResponse(
+        f"{verb} {published.artifact.filename} to {published.index.name}\n"
+    )
+
+
+def negotiated(request: Request) -> str:
+    chosen = media.negotiate(request.headers.get("accept"), request.query_params.get("format"))
+    if chosen is None:
+        raise InvalidRequestError(
+            f"Cannot answer in any of the accepted types: {request.headers.get('accept')}.",
+            hint="Accept application/vnd.pypi.simple.v1+json, "
+            "application/vnd.pypi.simple.v1+html or text/html.",
+        )
+    return chosen
+
+
+def file_url(project: str, filename: str) -> str:
+    return f"files/{quote(project)}/{quote(filename)}"
+
+
+def build_routes() -> ASGIApp:
+    """The router every Python index shares; the index comes from the request scope."""
+    return Router(
+        routes=[
+            Route("/", upload, methods=["POST"]),
+            Route("/", index_root, methods=["GET", "HEAD"]),
+            Route("/simple/", simple_root, methods=["GET", "HEAD"]),
+            Route("/simple/{project}/", simple_project, methods=["GET", "HEAD"]),
+            Route("/simple/{project}", simple_project, methods=["GET", "HEAD"]),
+            Route("/files/{project}/{filename}", download, methods=["GET", "HEAD"]),
+            Route("/pypi/{project}/json", project_json, methods=["GET", "HEAD"]),
+            Route("/pypi/{project}/json/", project_json, methods=["GET", "HEAD"]),
+            Route("/pypi/{project}/{version}/json", project_json, methods=["GET", "HEAD"]),
+            Route("/pypi/{project}/{version}/json/", project_json, methods=["GET", "HEAD"]),
+        ],
+        redirect_slashes=False,
+    )

@@ -1,0 +1,206 @@
+"""The Python upstream protocol: fetch a project's simple page from an upstream index, keep
+it in the neutral listing shape (see ``listing``), and read local entries and file sources
+back out of the cached copy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from wharf.core.errors import UpstreamError
+from wharf.core.models import FileEntry, ProjectStatus
+from wharf.core.ports import Upstream
+from wharf.formats.base import FetchStatus, RemoteFile, UpstreamFetch
+from wharf.formats.python.listing import parse_listing
+from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
+
+ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, {TEXT_HTML};q=0.01"
+_LEGACY_EXTENSIONS = (
+    ".whl",
+    ".tar.gz",
+    ".tar.bz2",
+    ".tar.xz",
+    ".tgz",
+    ".tar",
+    ".zip",
+    ".egg",
+    ".exe",
+)
+
+
+class PythonUpstream:
+    """``UpstreamAdapter`` for indexes that speak the simple repository API."""
+
+    async def fetch(
+        self,
+        upstream: Upstream,
+        base_url: str,
+        project: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> UpstreamFetch:
+        url = f"{base_url.rstrip('/')}/{quote(project, safe='')}/"
+        headers = {"Accept": ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        reply = await upstream.get(url, headers)
+        new_etag = reply.headers.get("etag")
+        new_modified = reply.headers.get("last-modified")
+        if reply.status == 304:
+            return UpstreamFetch(
+                FetchStatus.NOT_MODIFIED,
+                etag=new_etag or etag,
+                last_modified=new_modified or last_modified,
+            )
+        if reply.status in (404, 410):
+            return UpstreamFetch(FetchStatus.MISSING)
+        if reply.status != 200:
+            raise _status_error(url, reply.status)
+        content_type = reply.headers.get("content-type", "")
+        body = parse_listing(reply.body, content_type, reply.url or url, project)
+        return UpstreamFetch(FetchStatus.OK, body=body, etag=new_etag, last_modified=new_modified)
+
+    def entries(self, body: Mapping[str, Any], index: str) -> list[FileEntry]:
+        name = canonicalize_name(str(body.get("name") or ""))
+        result: list[FileEntry] = []
+        for item in body.get("files") or ():
+            filename = str(item["filename"])
+            hashes = {str(k): str(v) for k, v in (item.get("hashes") or {}).items()}
+            sha256 = hashes.pop("sha256", None)
+            metadata = item.get("core-metadata")
+            yanked = item.get("yanked")
+            attrs: dict[str, Any] = {}
+            if item.get("requires-python"):
+                attrs["requires_python"] = item["requires-python"]
+            if item.get("provenance"):
+                attrs["provenance"] = item["provenance"]
+            size = item.get("size")
+            result.append(
+                FileEntry(
+                    filename=filename,
+                    version=version_from_filename(filename, name),
+                    url=f"files/{name}/{filename}",
+                    sha256=sha256,
+                    size=size if isinstance(size, int) else None,
+                    uploaded_at=parse_time(item.get("upload-time")),
+                    yanked=None if not yanked else ("" if yanked is True else str(yanked)),
+                    digests=hashes,
+                    metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
+                    has_metadata=bool(metadata),
+                    attrs=attrs,
+                    source=index,
+                )
+            )
+        return result
+
+    def versions(self, body: Mapping[str, Any]) -> tuple[str, ...]:
+        """Versions the listing names besides its files' (PEP 700; may be file-less)."""
+        return tuple(v for v in body.get("versions") or () if isinstance(v, str))
+
+    def project_status(self, body: Mapping[str, Any]) -> tuple[ProjectStatus, str]:
+        """The upstream's PEP 792 status marker and reason (active when absent)."""
+        marker = body.get("project-status")
+        if not isinstance(marker, Mapping):
+            return ProjectStatus.ACTIVE, ""
+        try:
+            status = ProjectStatus(str(marker.get("status")))
+        except ValueError:
+            return ProjectStatus.ACTIVE, ""
+        return status, str(marker.get("reason") or "")
+
+    def locate(self, body: Mapping[str, Any], filename: str) -> RemoteFile | None:
+        files = body.get("files") or ()
+        for item in files:
+            if item.get("filename") == filename:
+                metadata = item.get("core-metadata")
+                return RemoteFile(
+                    filename=filename,
+                    url=item["url"],
+                    sha256=(item.get("hashes") or {}).get("sha256"),
+                    size=item.get("size"),
+                    metadata_url=item["url"] + ".metadata" if metadata else None,
+                    metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
+                )
+        if filename.endswith(".metadata"):
+            wanted = filename.removesuffix(".metadata")
+            for item in files:
+                if item.get("filename") == wanted:
+                    metadata = item.get("core-metadata")
+                    if not metadata:
+                        return None
+                    sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
+                    return RemoteFile(
+                        filename=filename, url=item["url"] + ".metadata", sha256=sha256
+                    )
+        return None
+
+
+def _status_error(url: str, status: int) -> UpstreamError:
+    if status in (401, 403, 407):
+        return UpstreamError(
+            f"Upstream {url} refused the request (HTTP {status}).",
+            hint="Check the proxy index's upstream URL and credentials.",
+        )
+    if status == 429:
+        return UpstreamError(
+            f"Upstream {url} is rate limiting requests (HTTP 429).",
+            hint="Cached copies are served meanwhile; try again later.",
+        )
+    if status >= 500:
+        return UpstreamError(
+            f"Upstream {url} failed (HTTP {status}).",
+            hint="Cached copies are served while it is down; try again later.",
+        )
+    return UpstreamError(
+        f"Upstream {url} answered with unexpected HTTP {status}.",
+        hint="Check that the proxy index's upstream URL points at a simple index.",
+    )
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 upload time as an aware UTC datetime; None when absent or invalid."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def version_from_filename(filename: str, project: str = "") -> str:
+    """The version a distribution filename names (normalized when it parses), else ""."""
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) in (5, 6) and (version := _normal_version(parts[1])) is not None:
+            return version
+    elif filename.endswith((".tar.gz", ".zip")):
+        stem = filename.removesuffix(".tar.gz").removesuffix(".zip")
+        name, _, tail = stem.rpartition("-")
+        if name and (version := _normal_version(tail)) is not None:
+            return version
+    stem = next((filename[: -len(e)] for e in _LEGACY_EXTENSIONS if filename.endswith(e)), "")
+    parts = stem.split("-")
+    for cut in range(1, len(parts)):
+        if canonicalize_name("-".join(parts[:cut])) == project:
+            rest = parts[cut:]
+            candidate = rest[0] if filename.endswith((".egg", ".exe", ".whl")) else "-".join(rest)
+            return _normal_version(candidate) or candidate
+    return ""
+
+
+@lru_cache(maxsize=8192)
+def _normal_version(text: str) -> str | None:
+    try:
+        return str(Version(text))
+    except InvalidVersion:
+        return None

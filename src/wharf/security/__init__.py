@@ -1,0 +1,1 @@
+"""Secrets: password hashing (argon2 and imported htpasswd hashes) and API token secrets."""

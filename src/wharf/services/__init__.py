@@ -1,0 +1,1 @@
+"""Format-neutral use cases. They see the ports and ``formats.base`` only."""

@@ -1,0 +1,38 @@
+"""The frozen set of services the composition root builds and the web layer uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wharf.core.ports import BlobStore, Clock, MetadataStore, Upstream
+from wharf.services.accounts import AccountService
+from wharf.services.auditing import AuditService
+from wharf.services.indexes import IndexService
+from wharf.services.maintenance import MaintenanceService
+from wharf.services.pages import PageCache
+from wharf.services.proxying import ProxyService
+from wharf.services.publishing import PublishService, UploadLimits
+from wharf.services.reading import ReadService
+from wharf.services.releases import ReleaseService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    store: MetadataStore
+    blobs: BlobStore
+    clock: Clock
+    indexes: IndexService
+    accounts: AccountService
+    audit: AuditService
+    publishing: PublishService
+    proxy: ProxyService
+    reading: ReadService
+    releases: ReleaseService
+    maintenance: MaintenanceService
+    pages: PageCache
+    limits: UploadLimits
+    upstream: Upstream
+
+    async def close(self) -> None:
+        await self.upstream.close()
+        await self.store.close()

@@ -1,0 +1,224 @@
+"""Cache-through reads of an upstream registry (DESIGN.md section 5).
+
+Listings: served from the cached copy inside the freshness window; past it, revalidated
+with a conditional request; on upstream failure the stale copy is served (and flagged).
+A "not found" is remembered briefly. Concurrent misses make one upstream request (one lock
+per key, shared by all workers).
+
+Files: streamed to the client while written to the blob store; the digest is checked
+against upstream's before the file is kept, and the last chunk is held back until then, so
+a client never receives a whole file that failed the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from wharf.core.errors import NotFoundError, UpstreamError
+from wharf.core.models import Artifact, FileEntry, Index, Origin, UpstreamDocument
+from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
+from wharf.formats.base import FetchStatus, Format, RemoteFile
+from wharf.services.stamping import touch_project
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    document: UpstreamDocument
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    filename: str
+    sha256: str
+    size: int
+    path: Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedFile:
+    filename: str
+    size: int | None
+    chunks: AsyncIterator[bytes]
+
+
+FileSource = StoredFile | StreamedFile
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    positive: timedelta
+    negative: timedelta
+
+
+class ProxyService:
+    def __init__(
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        stamps: ChangeStamps,
+        locks: Locks,
+        upstream: Upstream,
+        formats: Mapping[str, Format],
+        clock: Clock,
+        freshness: Freshness,
+    ) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._stamps = stamps
+        self._locks = locks
+        self._upstream = upstream
+        self._formats = formats
+        self._clock = clock
+        self._freshness = freshness
+
+    def fresh_until(self, document: UpstreamDocument) -> datetime:
+        window = self._freshness.positive if document.found else self._freshness.negative
+        return document.fetched_at + window
+
+    async def listing(self, index: Index, project: str) -> Listing | None:
+        """The cached upstream listing of a project, refreshed as needed; None if upstream
+        does not have it."""
+        document = await self._store.get_upstream_document(index.name, project)
+        if document is not None and self.fresh_until(document) > self._clock.now():
+            return Listing(document) if document.found else None
+        async with self._locks.hold(f"listing:{index.name}/{project}"):
+            document = await self._store.get_upstream_document(index.name, project)
+            if document is not None and self.fresh_until(document) > self._clock.now():
+                return Listing(document) if document.found else None
+            return await self._refresh(index, project, document)
+
+    async def _refresh(
+        self, index: Index, project: str, cached: UpstreamDocument | None
+    ) -> Listing | None:
+        adapter = self._formats[index.format].upstream
+        known = cached if cached is not None and cached.found else None
+        try:
+            fetched = await adapter.fetch(
+                self._upstream,
+                index.upstream or "",
+                project,
+                etag=known.etag if known else None,
+                last_modified=known.last_modified if known else None,
+            )
+        except UpstreamError:
+            if known is not None:
+                return Listing(known, stale=True)
+            raise
+        now = self._clock.now()
+        if fetched.status is FetchStatus.NOT_MODIFIED and known is not None:
+            document = UpstreamDocument(
+                index.name, project, now, True, known.body, known.etag, known.last_modified
+            )
+            await self._store.put_upstream_document(document)
+            return Listing(document)
+        if fetched.status is FetchStatus.OK and fetched.body is not None:
+            document = UpstreamDocument(
+                index.name, project, now, True, fetched.body, fetched.etag, fetched.last_modified
+            )
+        else:
+            document = UpstreamDocument(index.name, project, now, False)
+        await self._store.put_upstream_document(document)
+        touch_project(self._stamps, index.name, project)
+        return Listing(document) if document.found else None
+
+    async def entries(self, index: Index, project: str) -> tuple[list[FileEntry], Listing] | None:
+        listing = await self.listing(index, project)
+        if listing is None:
+            return None
+        adapter = self._formats[index.format].upstream
+        return adapter.entries(listing.document.body, index.name), listing
+
+    async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
+        """A cached file, or a stream that fetches, checks and caches it."""
+        artifact = await self._store.get_artifact(index.name, filename)
+        if artifact is not None:
+            return self.stored(artifact)
+        found = await self.entries(index, project)
+        adapter = self._formats[index.format].upstream
+        remote = adapter.locate(found[1].document.body, filename) if found else None
+        if found is None or remote is None:
+            raise NotFoundError(
+                f"'{filename}' is not a file of '{project}' in '{index.name}'.",
+                hint="Check the file name against the project page.",
+            )
+        version = next(
+            (e.version for e in found[0] if filename in (e.filename, e.filename + ".metadata")),
+            "",
+        )
+        stack = AsyncExitStack()
+        await stack.enter_async_context(self._locks.hold(f"file:{index.name}/{filename}"))
+        try:
+            artifact = await self._store.get_artifact(index.name, filename)
+            if artifact is not None:
+                await stack.aclose()
+                return self.stored(artifact)
+            response = await stack.enter_async_context(self._upstream.stream(remote.url))
+            if response.status != 200:
+                raise UpstreamError(
+                    f"Upstream answered {response.status} for {filename}.",
+                    hint="Try again later; the file is not cached yet.",
+                )
+        except BaseException:
+            await stack.aclose()
+            raise
+        size = remote.size or _content_length(response.headers)
+        chunks = self._relay(index, project, version, remote, response.iter_bytes(), stack)
+        return StreamedFile(filename, size, chunks)
+
+    async def _relay(
+        self,
+        index: Index,
+        project: str,
+        version: str,
+        remote: RemoteFile,
+        source: AsyncIterator[bytes],
+        stack: AsyncExitStack,
+    ) -> AsyncIterator[bytes]:
+        writer = self._blobs.writer()
+        held: bytes | None = None
+        try:
+            async for chunk in source:
+                if not chunk:
+                    continue
+                await writer.write(chunk)
+                if held is not None:
+                    yield held
+                held = chunk
+            info = await writer.commit(expected_sha256=remote.sha256)
+            is_metadata = remote.filename.endswith(".metadata")
+            artifact = Artifact(
+                index=index.name,
+                project=project,
+                version=version,
+                filename=remote.filename,
+                sha256=info.sha256,
+                size=info.size,
+                uploaded_at=self._clock.now(),
+                kind="metadata" if is_metadata else "",
+                origin=Origin.CACHED,
+                attrs={"upstream_url": remote.url},
+            )
+            await self._store.add_artifact(artifact, display_name=project, release_metadata={})
+            if held is not None:
+                yield held
+        except BaseException:
+            await writer.abort()
+            raise
+        finally:
+            await stack.aclose()
+
+    def stored(self, artifact: Artifact) -> StoredFile:
+        return StoredFile(
+            artifact.filename, artifact.sha256, artifact.size,
+            self._blobs.local_path(artifact.sha256),
+        )
+
+
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None

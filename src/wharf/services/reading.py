@@ -1,0 +1,280 @@
+"""Reading an index: project pages, the project list and files, for hosted, proxy and group
+indexes alike. Groups ask members in order; a name held by a hosted member hides the
+upstream's releases of that name unless the group trusts upstream for it (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from fnmatch import fnmatchcase
+
+from wharf.core.errors import NotFoundError, UpstreamError
+from wharf.core.models import (
+    Action,
+    Artifact,
+    FileEntry,
+    Index,
+    IndexKind,
+    Principal,
+    ProjectPage,
+    ProjectStatus,
+)
+from wharf.core.ports import BlobStore, ChangeStamps, MetadataStore
+from wharf.formats.base import Format
+from wharf.services.access import require
+from wharf.services.indexes import IndexService
+from wharf.services.proxying import FileSource, ProxyService, StoredFile
+from wharf.services.stamping import INDEXES, index_key, project_key
+
+METADATA_SUFFIX = ".metadata"
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    page: ProjectPage
+    expires_at: datetime | None = None
+    """When a proxy-derived page must be rebuilt (upstream freshness); None: on change only."""
+
+
+class ReadService:
+    def __init__(
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        stamps: ChangeStamps,
+        indexes: IndexService,
+        proxy: ProxyService,
+        formats: Mapping[str, Format],
+    ) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._stamps = stamps
+        self._indexes = indexes
+        self._proxy = proxy
+        self._formats = formats
+        self._files: dict[tuple[str, str], tuple[int, StoredFile]] = {}
+
+    async def readable(self, name: str, principal: Principal) -> Index:
+        index = await self._indexes.get(name)
+        require(principal, Action.READ, index)
+        return index
+
+    def normalize(self, index: Index, project: str) -> str:
+        return self._formats[index.format].normalize(project)
+
+    def page_token(self, index: Index, project: str) -> tuple[int, ...]:
+        """Changes whenever the page of ``project`` in ``index`` may have changed."""
+        names = members_of(index)
+        return (self._stamps.stamp(INDEXES),) + tuple(
+            self._stamps.stamp(project_key(name, project)) for name in names
+        )
+
+    def index_token(self, index: Index) -> tuple[int, ...]:
+        names = members_of(index)
+        return (self._stamps.stamp(INDEXES),) + tuple(
+            self._stamps.stamp(index_key(name)) for name in names
+        )
+
+    async def page(self, index: Index, project: str) -> PageView:
+        """The project's page; ``NotFoundError`` when no member has it."""
+        if index.kind is IndexKind.GROUP:
+            return await self._group_page(index, project)
+        view = await self._member_page(index, project)
+        if view is None:
+            raise not_found(index, project)
+        return view
+
+    async def _member_page(self, index: Index, project: str) -> PageView | None:
+        if index.kind is IndexKind.HOSTED:
+            page = await self._hosted_page(index, project)
+            return PageView(page) if page is not None else None
+        found = await self._proxy.entries(index, project)
+        if found is None:
+            return None
+        entries, listing = found
+        body = listing.document.body
+        page = ProjectPage(
+            index=index.name,
+            name=project,
+            display_name=str(body.get("name") or project),
+            files=tuple(entries),
+            versions=tuple(str(v) for v in body.get("versions") or ()),
+            stale=listing.stale,
+        )
+        return PageView(page, self._proxy.fresh_until(listing.document))
+
+    async def _hosted_page(self, index: Index, project: str) -> ProjectPage | None:
+        info = await self._store.get_project(index.name, project)
+        if info is None:
+            return None
+        releases = {r.version: r for r in await self._store.list_releases(index.name, project)}
+        artifacts = await self._store.list_artifacts(index.name, project)
+        quarantined = info.status is ProjectStatus.QUARANTINED
+        entries = () if quarantined else tuple(
+            hosted_entry(a, releases[a.version].yanked_reason if releases[a.version].yanked
+                         else None)
+            for a in artifacts if a.version in releases
+        )
+        return ProjectPage(
+            index=index.name,
+            name=project,
+            display_name=info.display_name,
+            files=entries,
+            versions=tuple(releases),
+            status=info.status,
+            status_reason=info.status_reason,
+            release_metadata={v: r.metadata for v, r in releases.items()},
+        )
+
+    async def _group_page(self, group: Index, project: str) -> PageView:
+        members = [m for m in [await self._indexes.find(n) for n in group.members] if m]
+        shadowed = await self._hosted_holds(members, project) and not trusts(group, project)
+        files: dict[str, FileEntry] = {}
+        versions: dict[str, None] = {}
+        first: ProjectPage | None = None
+        expires: datetime | None = None
+        stale = False
+        failure: UpstreamError | None = None
+        for member in members:
+            if member.kind is IndexKind.PROXY and shadowed:
+                continue
+            try:
+                view = await self._member_page(member, project)
+            except UpstreamError as exc:
+                failure = exc
+                continue
+            if view is None:
+                continue
+            first = first or view.page
+            stale = stale or view.page.stale
+            if view.expires_at is not None:
+                expires = min(expires, view.expires_at) if expires else view.expires_at
+            for entry in view.page.files:
+                files.setdefault(entry.filename, entry)
+            versions.update(dict.fromkeys(view.page.versions))
+        if first is None:
+            if failure is not None:
+                raise failure
+            raise not_found(group, project)
+        page = ProjectPage(
+            index=group.name,
+            name=project,
+            display_name=first.display_name,
+            files=tuple(files.values()),
+            versions=tuple(versions),
+            status=first.status,
+            status_reason=first.status_reason,
+            stale=stale,
+            release_metadata=first.release_metadata,
+        )
+        return PageView(page, expires)
+
+    async def _hosted_holds(self, members: list[Index], project: str) -> bool:
+        for member in members:
+            if member.kind is IndexKind.HOSTED and await self._store.get_project(
+                member.name, project
+            ):
+                return True
+        return False
+
+    async def projects(self, index: Index) -> list[tuple[str, str]]:
+        """(normalised, display) names of the projects an index lists, sorted."""
+        names: dict[str, str] = {}
+        for member in [await self._indexes.find(n) for n in members_of(index)]:
+            if member is None:
+                continue
+            if member.kind is IndexKind.HOSTED:
+                for project in await self._store.list_projects(member.name):
+                    names.setdefault(project.name, project.display_name)
+            else:
+                for name in await self._store.list_upstream_projects(member.name):
+                    names.setdefault(name, name)
+        return sorted(names.items())
+
+    async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
+        """A file of a project, resolved through groups with the same shadowing as pages."""
+        if index.kind is IndexKind.HOSTED:
+            if filename.endswith(METADATA_SUFFIX):
+                return await self._hosted_metadata(index, project, filename)
+            return await self._hosted_file(index, project, filename)
+        if index.kind is IndexKind.PROXY:
+            return await self._proxy.open_file(index, project, filename)
+        members = [m for m in [await self._indexes.find(n) for n in index.members] if m]
+        shadowed = await self._hosted_holds(members, project) and not trusts(index, project)
+        for member in members:
+            if member.kind is IndexKind.PROXY and shadowed:
+                continue
+            try:
+                return await self.open_file(member, project, filename)
+            except NotFoundError:
+                continue
+        raise NotFoundError(
+            f"'{filename}' is not a file of '{project}' in '{index.name}'.",
+            hint="Check the file name against the project page."
+            + (" Upstream files of this name are hidden by a hosted project." if shadowed
+               else ""),
+        )
+
+    async def _hosted_file(self, index: Index, project: str, filename: str) -> StoredFile:
+        token = self._stamps.stamp(project_key(index.name, project))
+        cached = self._files.get((index.name, filename))
+        if cached is not None and cached[0] == token:
+            return cached[1]
+        artifact = await self._store.get_artifact(index.name, filename)
+        if artifact is None or artifact.project != project:
+            raise NotFoundError(
+                f"'{filename}' is not a file of '{project}' in '{index.name}'.",
+                hint="Check the file name against the project page.",
+            )
+        stored = self._proxy.stored(artifact)
+        if len(self._files) > 100_000:
+            self._files.clear()
+        self._files[(index.name, filename)] = (token, stored)
+        return stored
+
+    async def metadata_file(self, index: Index, project: str, filename: str) -> FileSource:
+        """The metadata document of a file (``<file>.metadata``, PEP 658), resolved like
+        the file itself."""
+        return await self.open_file(index, project, filename + METADATA_SUFFIX)
+
+    async def _hosted_metadata(self, index: Index, project: str, filename: str) -> StoredFile:
+        dist = filename.removesuffix(METADATA_SUFFIX)
+        await self._hosted_file(index, project, dist)
+        artifact = await self._store.get_artifact(index.name, dist)
+        if artifact is None or artifact.metadata_sha256 is None:
+            raise NotFoundError(f"'{dist}' has no metadata document in '{index.name}'.")
+        sha = artifact.metadata_sha256
+        return StoredFile(filename, sha, -1, self._blobs.local_path(sha))
+
+
+def hosted_entry(artifact: Artifact, yanked: str | None) -> FileEntry:
+    return FileEntry(
+        filename=artifact.filename,
+        version=artifact.version,
+        url=f"files/{artifact.project}/{artifact.filename}",
+        sha256=artifact.sha256,
+        size=artifact.size,
+        uploaded_at=artifact.uploaded_at,
+        yanked=yanked,
+        digests=artifact.digests,
+        metadata_sha256=artifact.metadata_sha256,
+        has_metadata=artifact.metadata_sha256 is not None,
+        attrs=artifact.attrs,
+        source=artifact.index,
+    )
+
+
+def members_of(index: Index) -> tuple[str, ...]:
+    return index.members if index.kind is IndexKind.GROUP else (index.name,)
+
+
+def trusts(group: Index, project: str) -> bool:
+    return any(fnmatchcase(project, pattern) for pattern in group.trust_upstream)
+
+
+def not_found(index: Index, project: str) -> NotFoundError:
+    return NotFoundError(
+        f"No project '{project}' in index '{index.name}'.",
+        hint="Check the spelling; names are matched in normalised form.",
+    )

@@ -1,0 +1,1 @@
+"""HTTP: the app factory, authentication, the error table, the management API."""

@@ -1,0 +1,129 @@
+"""The ASGI application: server-wide routes under ``/-/``, and every other path dispatched to
+the index named by its first segment, handled by that index's format."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from wharf.core.errors import WharfError
+from wharf.services.container import Services
+from wharf.web import api
+from wharf.web.accesslog import LOG_KEY, AccessLog
+from wharf.web.auth import Authenticator
+from wharf.web.errors import json_error
+from wharf.web.kit import INDEX_KEY, WebContext
+
+log = logging.getLogger("wharf.web")
+ALIASES = ("simple", "files")
+
+
+async def health(request: Request) -> Response:
+    ctx: WebContext = request.app.state.wharf
+    checks = {"database": "ok", "blobs": "ok"}
+    try:
+        await ctx.services.store.list_indexes()
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        checks["database"] = f"error: {exc}"
+    status = 200 if all(v == "ok" for v in checks.values()) else 503
+    return JSONResponse({"status": "ok" if status == 200 else "error", **checks},
+                        status_code=status)
+
+
+async def landing(request: Request) -> Response:
+    ctx: WebContext = request.app.state.wharf
+    indexes = await ctx.services.indexes.list()
+    lines = ["Wharf package registry", ""]
+    lines += [f"  /{i.name}/  {i.format} {i.kind}" for i in indexes]
+    return PlainTextResponse("\n".join(lines) + "\n")
+
+
+async def handle_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WharfError)
+    return json_error(exc)
+
+
+class IndexDispatch:
+    """Routes ``/<index>/…`` to the index's format app; ``/simple/`` and ``/files/`` are the
+    default Python index."""
+
+    def __init__(
+        self, server: Starlette, format_apps: Mapping[str, ASGIApp], services: Services,
+        default_python: str,
+    ) -> None:
+        self._server = server
+        self._formats = format_apps
+        self._services = services
+        self._default = default_python
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._server(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path == "/" or path.startswith("/-/"):
+            await self._server(scope, receive, send)
+            return
+        first = path[1:].split("/", 1)[0]
+        if first in ALIASES:
+            path = f"/{self._default}{path}"
+            first = self._default
+            scope = dict(scope, path=path, raw_path=path.encode())
+        index = await self._services.indexes.find(first)
+        if index is None or index.format not in self._formats:
+            response = PlainTextResponse(
+                f"No index named '{first}'. See / for the list.\n", status_code=404
+            )
+            await response(scope, receive, send)
+            return
+        if path == f"/{first}":
+            await RedirectResponse(f"/{first}/", status_code=301)(scope, receive, send)
+            return
+        child = dict(scope)
+        child["root_path"] = scope.get("root_path", "") + f"/{first}"
+        child["app"] = self._server
+        child[INDEX_KEY] = index
+        note = scope.get(LOG_KEY)
+        if note is not None:
+            note["index"] = index.name
+        await self._formats[index.format](child, receive, send)
+
+
+def create_app(
+    services: Services,
+    format_apps: Mapping[str, ASGIApp],
+    *,
+    public_url: str = "",
+    trusted_proxies: frozenset[str] = frozenset(),
+    default_python: str = "pypi",
+    access_log: bool = True,
+    log_json: bool = False,
+) -> ASGIApp:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await services.close()
+
+    server = Starlette(
+        routes=[
+            Route("/", landing),
+            Route("/-/health", health),
+            Mount("/-/api", routes=api.routes()),
+        ],
+        exception_handlers={WharfError: handle_error},
+        lifespan=lifespan,
+    )
+    server.state.wharf = WebContext(
+        services, Authenticator(services.accounts), public_url, trusted_proxies
+    )
+    app: ASGIApp = IndexDispatch(server, format_apps, services, default_python)
+    if access_log:
+        app = AccessLog(app, json_lines=log_json)
+    return app

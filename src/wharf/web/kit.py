@@ -1,0 +1,115 @@
+"""What a format's routes use from the web layer: services, the principal, the client,
+file and cached-page responses. Routes stay thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from wharf.core.errors import NotFoundError
+from wharf.core.models import Index, Principal
+from wharf.services.auditing import Client
+from wharf.services.container import Services
+from wharf.services.pages import Rendered
+from wharf.services.proxying import FileSource, StoredFile
+from wharf.web.auth import Authenticator
+
+INDEX_KEY = "wharf.index"
+
+
+@dataclass(frozen=True, slots=True)
+class WebContext:
+    """Everything the web layer shares, kept on ``app.state.wharf``."""
+
+    services: Services
+    authenticator: Authenticator
+    public_url: str
+    trusted_proxies: frozenset[str]
+
+
+def context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.wharf
+    return ctx
+
+
+def services(request: Request) -> Services:
+    return context(request).services
+
+
+def current_index(request: Request) -> Index:
+    index: Index = request.scope[INDEX_KEY]
+    return index
+
+
+async def principal(request: Request) -> Principal:
+    cached: Principal | None = request.scope.get("wharf.principal")
+    if cached is not None:
+        return cached
+    found = await context(request).authenticator.principal(request.headers.get("authorization"))
+    request.scope["wharf.principal"] = found
+    note = request.scope.get("wharf.log")
+    if note is not None and found.user:
+        note["principal"] = found.user if found.token is None else f"{found.user}/{found.token.id}"
+    return found
+
+
+def client(request: Request) -> Client:
+    address = request.client.host if request.client else None
+    if address in context(request).trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            address = forwarded.split(",")[0].strip()
+    return Client(address, request.headers.get("user-agent"))
+
+
+def base_url(request: Request) -> str:
+    """The public URL of the server root, without a trailing slash."""
+    ctx = context(request)
+    if ctx.public_url:
+        return ctx.public_url.rstrip("/")
+    scheme = request.url.scheme
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    if request.client and request.client.host in ctx.trusted_proxies:
+        scheme = request.headers.get("x-forwarded-proto", scheme)
+        host = request.headers.get("x-forwarded-host", host)
+    return f"{scheme}://{host}{request.scope.get('app_root_path', '')}"
+
+
+def index_url(request: Request) -> str:
+    return f"{base_url(request)}/{current_index(request).name}"
+
+
+def page_response(
+    request: Request, rendered: Rendered, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A cached page, or 304 when the client's copy is current."""
+    extra = {"etag": rendered.etag, "vary": "Accept", "cache-control": "max-age=60"}
+    if rendered.stale:
+        extra["x-wharf-stale"] = "upstream unreachable; serving the cached copy"
+    extra.update(headers or {})
+    match = request.headers.get("if-none-match")
+    if match and rendered.etag in [tag.strip() for tag in match.split(",")]:
+        return Response(status_code=304, headers=extra)
+    return Response(rendered.body, media_type=media_type, headers=extra)
+
+
+def file_response(source: FileSource, media_type: str = "application/octet-stream") -> Response:
+    headers = {"cache-control": "max-age=31536000, immutable"}
+    if isinstance(source, StoredFile):
+        if source.path is None:
+            raise NotFoundError(f"The stored bytes of {source.filename} are missing.",
+                                hint="Run wharf fsck.")
+        headers["etag"] = f'"{source.sha256}"'
+        return FileResponse(source.path, media_type=media_type, headers=headers,
+                            stat_result=None)
+    if source.size is not None:
+        headers["content-length"] = str(source.size)
+    return StreamingResponse(source.chunks, media_type=media_type, headers=headers)
+
+
+def json_bytes(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,1 @@
+"""Unit tests of the Python format's upload validation."""
