@@ -15,6 +15,7 @@ from wharf.config.loader import load_settings
 from wharf.config.settings import Settings
 from wharf.config.upstreams import discover_pypi_upstream
 from wharf.core.models import ANONYMOUS, AUTHENTICATED, Acl, Index, IndexKind
+from wharf.core.ports import Clock, Upstream
 from wharf.db import open_metadata_store
 from wharf.formats.base import Format
 from wharf.formats.python.format import PythonFormat
@@ -42,16 +43,20 @@ def build_formats() -> dict[str, Format]:
     return {"python": PythonFormat()}
 
 
-async def build_services(settings: Settings) -> Services:
+async def build_services(
+    settings: Settings, *, upstream: Upstream | None = None, clock: Clock | None = None
+) -> Services:
+    """Every service over the configured backends; tests may pass their own upstream port
+    and clock."""
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_metadata_store(settings.database_url)
     blobs = FilesystemBlobStore(settings.blob_root)
     stamps = FileChangeStamps(data_dir / "run" / "stamps")
     locks = FileLocks(data_dir / "run" / "locks")
-    upstream = HttpUpstream(timeout=settings.proxy.timeout)
+    upstream = upstream or HttpUpstream(timeout=settings.proxy.timeout)
     formats = build_formats()
-    clock = SystemClock()
+    clock = clock or SystemClock()
     indexes = IndexService(store, stamps, formats, clock)
     audit = AuditService(store, clock)
     proxy = ProxyService(

@@ -25,7 +25,7 @@ def register(commands: Commands) -> None:
 
 def snippets(base: str, index: str) -> dict[str, str]:
     simple = f"{base}/{index}/simple/"
-    host = base.split("://", 1)[-1].split("/", 1)[0].split(":")[0]
+    host = base.split("://", 1)[-1].split("/", 1)[0].split(":", maxsplit=1)[0]
     trusted = f"trusted-host = {host}\n" if base.startswith("http://") else ""
     return {
         "pip": f"# ~/.config/pip/pip.conf\n[global]\nindex-url = {simple}\n{trusted}",

@@ -22,7 +22,9 @@ T = TypeVar("T")
 
 def add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="data directory (WHARF_DATA_DIR)")
-    parser.add_argument("--config", type=Path, help="configuration file (default: DATA_DIR/wharf.toml)")
+    parser.add_argument(
+        "--config", type=Path, help="configuration file (default: DATA_DIR/wharf.toml)"
+    )
 
 
 def settings_from(args: argparse.Namespace, **overrides: Any) -> LoadedSettings:

@@ -98,7 +98,7 @@ def create_index(args: argparse.Namespace) -> int:
 
 def list_indexes(args: argparse.Namespace) -> int:
     async def work(s: Services) -> list[Index]:
-        return await s.indexes.list()
+        return await s.indexes.list_all()
 
     for index in run(args, work):
         print(describe(index))

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from wharf.core.errors import ConfigurationError
 from wharf.config.settings import Settings
+from wharf.core.errors import ConfigurationError
 
 ENV_PREFIX = "WHARF_"
 # Variables that configure the configuration itself, or the test suite, not a setting.

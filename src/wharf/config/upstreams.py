@@ -31,11 +31,11 @@ def discover_pypi_upstream() -> tuple[str, str]:
         for key in ("global.index-url", "install.index-url"):
             try:
                 value = configuration.get_value(key)
-            except Exception:  # noqa: BLE001,S112 - pip raises its own ConfigurationError
+            except Exception:  # noqa: S112 - pip raises its own ConfigurationError
                 continue
             if isinstance(value, str) and value:
                 return value, f"pip configuration ({key})"
-    except Exception:  # noqa: BLE001,S110 - an unreadable pip config falls back to the default
+    except Exception:  # noqa: S110 - an unreadable pip config falls back to the default
         pass
     return str(PyPI.simple_url), "pip's built-in default"
 

@@ -18,7 +18,7 @@ T = TypeVar("T")
 # Concurrent writers (other processes, or other PostgreSQL sessions) can both find a row
 # missing and both insert it; the loser's unique constraint fails. It then starts over in a
 # new transaction, where its reads see the winner's row and it takes the "exists" path.
-_ATTEMPTS = 1
+_ATTEMPTS = 4
 
 
 class StoreBase:

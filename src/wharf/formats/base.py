@@ -78,8 +78,11 @@ class UpstreamAdapter(Protocol):
 
 
 class Format(Protocol):
-    name: str
-    upstream: UpstreamAdapter
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def upstream(self) -> UpstreamAdapter: ...
 
     def normalize(self, name: str) -> str:
         """The canonical form of a project name in this format."""

@@ -19,7 +19,7 @@ from wharf.security.tokens import new_token_secret, split_token, verify_token_se
 from wharf.services.access import is_expired
 
 USER_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
-TOKEN_USER = "__token__"
+TOKEN_USER = "__token__"  # noqa: S105 - the user name twine sends with a token
 MIN_PASSWORD = 8
 BAD_CREDENTIALS = UnauthenticatedError(
     "Wrong user name or password.",
@@ -46,7 +46,8 @@ class AccountService:
         if problems:
             raise InvalidRequestError("; ".join(problems) + ".")
         user = await self.get_user(name)
-        return await self._store.update_user(replace(user, password_hash=self._hasher.hash(password)))
+        hashed = self._hasher.hash(password)
+        return await self._store.update_user(replace(user, password_hash=hashed))
 
     async def set_admin(self, name: str, admin: bool) -> User:
         user = await self.get_user(name)

@@ -55,7 +55,7 @@ class IndexService:
         except NotFoundError:
             return None
 
-    async def list(self) -> list[Index]:
+    async def list_all(self) -> list[Index]:
         return sorted(await self._store.list_indexes(), key=lambda index: index.name)
 
     async def create(self, index: Index) -> Index:

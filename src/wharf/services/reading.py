@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from fnmatch import fnmatchcase
 
 from wharf.core.errors import NotFoundError, UpstreamError
 from wharf.core.models import (
@@ -22,6 +21,7 @@ from wharf.core.models import (
 )
 from wharf.core.ports import BlobStore, ChangeStamps, MetadataStore
 from wharf.formats.base import Format
+from wharf.policy.shadowing import hides_upstream
 from wharf.services.access import require
 from wharf.services.indexes import IndexService
 from wharf.services.proxying import FileSource, ProxyService, StoredFile
@@ -66,15 +66,13 @@ class ReadService:
     def page_token(self, index: Index, project: str) -> tuple[int, ...]:
         """Changes whenever the page of ``project`` in ``index`` may have changed."""
         names = members_of(index)
-        return (self._stamps.stamp(INDEXES),) + tuple(
-            self._stamps.stamp(project_key(name, project)) for name in names
-        )
+        stamp = self._stamps.stamp
+        return (stamp(INDEXES), *(stamp(project_key(name, project)) for name in names))
 
     def index_token(self, index: Index) -> tuple[int, ...]:
         names = members_of(index)
-        return (self._stamps.stamp(INDEXES),) + tuple(
-            self._stamps.stamp(index_key(name)) for name in names
-        )
+        stamp = self._stamps.stamp
+        return (stamp(INDEXES), *(stamp(index_key(name)) for name in names))
 
     async def page(self, index: Index, project: str) -> PageView:
         """The project's page; ``NotFoundError`` when no member has it."""
@@ -129,7 +127,11 @@ class ReadService:
 
     async def _group_page(self, group: Index, project: str) -> PageView:
         members = [m for m in [await self._indexes.find(n) for n in group.members] if m]
-        shadowed = await self._hosted_holds(members, project) and not trusts(group, project)
+        shadowed = hides_upstream(
+            project,
+            hosted_holds=await self._hosted_holds(members, project),
+            trust_patterns=group.trust_upstream,
+        )
         files: dict[str, FileEntry] = {}
         versions: dict[str, None] = {}
         first: ProjectPage | None = None
@@ -201,7 +203,11 @@ class ReadService:
         if index.kind is IndexKind.PROXY:
             return await self._proxy.open_file(index, project, filename)
         members = [m for m in [await self._indexes.find(n) for n in index.members] if m]
-        shadowed = await self._hosted_holds(members, project) and not trusts(index, project)
+        shadowed = hides_upstream(
+            project,
+            hosted_holds=await self._hosted_holds(members, project),
+            trust_patterns=index.trust_upstream,
+        )
         for member in members:
             if member.kind is IndexKind.PROXY and shadowed:
                 continue
@@ -267,10 +273,6 @@ def hosted_entry(artifact: Artifact, yanked: str | None) -> FileEntry:
 
 def members_of(index: Index) -> tuple[str, ...]:
     return index.members if index.kind is IndexKind.GROUP else (index.name,)
-
-
-def trusts(group: Index, project: str) -> bool:
-    return any(fnmatchcase(project, pattern) for pattern in group.trust_upstream)
 
 
 def not_found(index: Index, project: str) -> NotFoundError:

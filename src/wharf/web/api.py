@@ -68,7 +68,7 @@ async def body(request: Request) -> dict[str, Any]:
 
 
 async def list_indexes(request: Request) -> Response:
-    indexes = await kit.services(request).indexes.list()
+    indexes = await kit.services(request).indexes.list_all()
     return JSONResponse([index_json(i) for i in indexes])
 
 

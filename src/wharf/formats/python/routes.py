@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, Router
 
 from wharf.core.errors import InvalidRequestError, NotFoundError, WharfError
+from wharf.core.models import Index
 from wharf.formats.base import ASGIApp
 from wharf.formats.python import jsonapi, media, simple
 from wharf.formats.python.names import normalize
@@ -37,6 +38,12 @@ def guarded(endpoint: Endpoint) -> Endpoint:
     return run
 
 
+async def readable(request: Request) -> Index:
+    """The request's index, once the caller is known to be allowed to read it."""
+    name = kit.current_index(request).name
+    return await kit.services(request).reading.readable(name, await kit.principal(request))
+
+
 @guarded
 async def index_root(request: Request) -> Response:
     return RedirectResponse(request.url.path.rstrip("/") + "/simple/", status_code=302)
@@ -45,7 +52,7 @@ async def index_root(request: Request) -> Response:
 @guarded
 async def simple_root(request: Request) -> Response:
     svc = kit.services(request)
-    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    index = await readable(request)
     media_type = negotiated(request)
 
     async def build() -> tuple[Rendered, None]:
@@ -60,7 +67,7 @@ async def simple_root(request: Request) -> Response:
 @guarded
 async def simple_project(request: Request) -> Response:
     svc = kit.services(request)
-    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    index = await readable(request)
     given = request.path_params["project"]
     project = normalize(given)
     if project != given or not request.url.path.endswith("/"):
@@ -80,7 +87,7 @@ async def simple_project(request: Request) -> Response:
 @guarded
 async def project_json(request: Request) -> Response:
     svc = kit.services(request)
-    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    index = await readable(request)
     project = normalize(request.path_params["project"])
     version = request.path_params.get("version")
     index_url = kit.index_url(request)
@@ -100,7 +107,7 @@ async def project_json(request: Request) -> Response:
 @guarded
 async def download(request: Request) -> Response:
     svc = kit.services(request)
-    index = await svc.reading.readable(kit.current_index(request).name, await kit.principal(request))
+    index = await readable(request)
     project = normalize(request.path_params["project"])
     filename = request.path_params["filename"]
     if "/" in filename or filename.startswith("."):
@@ -120,7 +127,9 @@ async def upload(request: Request) -> Response:
     target = await svc.publishing.authorize(name, principal)
     received = await receive_upload(request, target, svc.limits)
     try:
-        published = await svc.publishing.publish(name, received.upload, principal, kit.client(request))
+        published = await svc.publishing.publish(
+            name, received.upload, principal, kit.client(request)
+        )
     finally:
         await anyio.Path(received.upload.path).unlink(missing_ok=True)
     verb = "Uploaded" if published.created else "Already present:"

@@ -1,0 +1,250 @@
+"""Proxy semantics (DESIGN.md section 5) on the real services and SQLite, with the upstream
+port replaced by a scripted one and the clock injected."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from wharf.bootstrap import build_services
+from wharf.config.loader import load_settings
+from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
+from wharf.core.models import Index, IndexKind
+from wharf.core.ports import UpstreamReply
+from wharf.services.container import Services
+from wharf.services.proxying import StoredFile, StreamedFile
+
+UPSTREAM = "http://upstream.test/simple/"
+WHEEL = b"wheel bytes " * 1000
+WHEEL_SHA = hashlib.sha256(WHEEL).hexdigest()
+
+
+@dataclass
+class Clock:
+    moment: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@dataclass
+class Stream:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.body), 4096):
+            await asyncio.sleep(0)
+            yield self.body[start : start + 4096]
+
+
+@dataclass
+class ScriptedUpstream:
+    """An ``Upstream`` port answering from a table, counting requests."""
+
+    pages: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    down: bool = False
+    delay: float = 0.0
+
+    async def get(self, url: str, headers: dict[str, str] | None = None) -> UpstreamReply:
+        self.requests.append((url, dict(headers or {})))
+        await asyncio.sleep(self.delay)
+        if self.down:
+            raise UpstreamError(f"cannot reach {url}")
+        status, reply_headers, body = self.pages.get(url, (404, {}, b"not found"))
+        etag = reply_headers.get("etag")
+        if status == 200 and etag and (headers or {}).get("If-None-Match") == etag:
+            return UpstreamReply(304, reply_headers, b"", url)
+        return UpstreamReply(status, reply_headers, body, url)
+
+    @asynccontextmanager
+    async def stream(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[Stream]:
+        self.requests.append((url, dict(headers or {})))
+        if self.down:
+            raise UpstreamError(f"cannot reach {url}")
+        status, reply_headers, body = self.pages.get(url, (404, {}, b""))
+        yield Stream(status, reply_headers, body)
+
+    async def close(self) -> None:
+        return None
+
+
+def html_page(sha: str = WHEEL_SHA) -> bytes:
+    return (
+        "<!DOCTYPE html><html><body>"
+        f'<a href="../../files/demo-1.0-py3-none-any.whl#sha256={sha}" '
+        'data-requires-python="&gt;=3.9">demo-1.0-py3-none-any.whl</a>'
+        "</body></html>"
+    ).encode()
+
+
+@pytest.fixture
+def upstream() -> ScriptedUpstream:
+    scripted = ScriptedUpstream()
+    scripted.pages[UPSTREAM + "demo/"] = (
+        200, {"content-type": "text/html", "etag": '"v1"'}, html_page()
+    )
+    scripted.pages["http://upstream.test/files/demo-1.0-py3-none-any.whl"] = (200, {}, WHEEL)
+    return scripted
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def services(
+    tmp_path: Path, upstream: ScriptedUpstream, clock: Clock
+) -> AsyncIterator[Services]:
+    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
+    built = await build_services(settings, upstream=upstream, clock=clock)
+    await built.indexes.create(Index("remote", "python", IndexKind.PROXY, upstream=UPSTREAM))
+    await built.indexes.create(Index("local", "python", IndexKind.HOSTED))
+    await built.indexes.create(
+        Index("all", "python", IndexKind.GROUP, members=("local", "remote"))
+    )
+    yield built
+    await built.close()
+
+
+async def remote(services: Services) -> Index:
+    return await services.indexes.get("remote")
+
+
+async def test_listing_is_fetched_once_within_the_freshness_window(
+    services: Services, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    index = await remote(services)
+    first = await services.reading.page(index, "demo")
+    clock.advance(60)
+    second = await services.reading.page(index, "demo")
+    assert [f.filename for f in first.page.files] == ["demo-1.0-py3-none-any.whl"]
+    assert second.page.files == first.page.files
+    assert len(upstream.requests) == 1
+
+
+async def test_stale_listing_is_revalidated_with_its_etag(
+    services: Services, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    clock.advance(3600)
+    view = await services.reading.page(index, "demo")
+    assert len(upstream.requests) == 2
+    assert upstream.requests[1][1].get("If-None-Match") == '"v1"'
+    assert not view.page.stale
+    assert view.expires_at == clock.now() + timedelta(seconds=600)
+
+
+async def test_upstream_failure_serves_the_stale_copy_and_says_so(
+    services: Services, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    clock.advance(3600)
+    upstream.down = True
+    view = await services.reading.page(index, "demo")
+    assert view.page.stale
+    assert [f.filename for f in view.page.files] == ["demo-1.0-py3-none-any.whl"]
+
+
+async def test_a_name_never_seen_fails_when_upstream_is_down(
+    services: Services, upstream: ScriptedUpstream
+) -> None:
+    upstream.down = True
+    with pytest.raises(UpstreamError):
+        await services.reading.page(await remote(services), "never-seen")
+
+
+async def test_not_found_is_remembered_briefly(
+    services: Services, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    index = await remote(services)
+    for _ in range(3):
+        with pytest.raises(NotFoundError):
+            await services.reading.page(index, "missing")
+    assert len(upstream.requests) == 1
+    clock.advance(61)
+    with pytest.raises(NotFoundError):
+        await services.reading.page(index, "missing")
+    assert len(upstream.requests) == 2
+
+
+async def test_concurrent_misses_make_one_upstream_request(
+    services: Services, upstream: ScriptedUpstream
+) -> None:
+    index = await remote(services)
+    upstream.delay = 0.05
+    views = await asyncio.gather(*(services.reading.page(index, "demo") for _ in range(10)))
+    assert len(upstream.requests) == 1
+    assert all(v.page.files == views[0].page.files for v in views)
+
+
+async def collect(source: StoredFile | StreamedFile) -> bytes:
+    assert isinstance(source, StreamedFile)
+    return b"".join([chunk async for chunk in source.chunks])
+
+
+async def test_a_file_is_streamed_then_served_from_the_cache(
+    services: Services, upstream: ScriptedUpstream
+) -> None:
+    index = await remote(services)
+    first = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
+    assert await collect(first) == WHEEL
+    upstream.down = True
+    second = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
+    assert isinstance(second, StoredFile)
+    assert second.sha256 == WHEEL_SHA
+    assert second.path is not None
+    assert second.path.read_bytes() == WHEEL
+
+
+async def test_a_file_whose_hash_does_not_match_is_neither_kept_nor_served_whole(
+    services: Services, upstream: ScriptedUpstream
+) -> None:
+    upstream.pages[UPSTREAM + "demo/"] = (
+        200, {"content-type": "text/html"}, html_page("0" * 64)
+    )
+    index = await remote(services)
+    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
+    assert isinstance(source, StreamedFile)
+    received = b""
+    with pytest.raises(UpstreamIntegrityError):
+        async for chunk in source.chunks:
+            received += chunk
+    assert len(received) < len(WHEEL)
+    assert await services.store.get_artifact("remote", "demo-1.0-py3-none-any.whl") is None
+    assert not await services.blobs.exists(WHEEL_SHA)
+
+
+async def test_group_hides_upstream_releases_of_a_hosted_name(
+    services: Services, upstream: ScriptedUpstream, tmp_path: Path
+) -> None:
+    from wharf.core.models import Artifact  # noqa: PLC0415
+
+    artifact = Artifact(
+        index="local", project="demo", version="0.1", filename="demo-0.1.tar.gz",
+        sha256="a" * 64, size=1, uploaded_at=datetime(2026, 1, 1, tzinfo=UTC), kind="sdist",
+    )
+    await services.store.add_artifact(artifact, display_name="demo", release_metadata={})
+    group = await services.indexes.get("all")
+    view = await services.reading.page(group, "demo")
+    assert [f.filename for f in view.page.files] == ["demo-0.1.tar.gz"]
+    assert upstream.requests == []
+    with pytest.raises(NotFoundError):
+        await services.reading.open_file(group, "demo", "demo-1.0-py3-none-any.whl")
