@@ -16,7 +16,7 @@ import pytest
 from wharf.bootstrap import build_services
 from wharf.config.loader import load_settings
 from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
-from wharf.core.models import Index, IndexKind
+from wharf.core.models import Artifact, Index, IndexKind
 from wharf.core.ports import UpstreamReply
 from wharf.services.container import Services
 from wharf.services.proxying import StoredFile, StreamedFile
@@ -223,20 +223,22 @@ async def test_a_file_whose_hash_does_not_match_is_neither_kept_nor_served_whole
     index = await remote(services)
     source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
     assert isinstance(source, StreamedFile)
-    received = b""
-    with pytest.raises(UpstreamIntegrityError):
+    received: list[bytes] = []
+
+    async def drain() -> None:
         async for chunk in source.chunks:
-            received += chunk
-    assert len(received) < len(WHEEL)
+            received.append(chunk)
+
+    with pytest.raises(UpstreamIntegrityError):
+        await drain()
+    assert len(b"".join(received)) < len(WHEEL)
     assert await services.store.get_artifact("remote", "demo-1.0-py3-none-any.whl") is None
     assert not await services.blobs.exists(WHEEL_SHA)
 
 
 async def test_group_hides_upstream_releases_of_a_hosted_name(
-    services: Services, upstream: ScriptedUpstream, tmp_path: Path
+    services: Services, upstream: ScriptedUpstream
 ) -> None:
-    from wharf.core.models import Artifact  # noqa: PLC0415
-
     artifact = Artifact(
         index="local", project="demo", version="0.1", filename="demo-0.1.tar.gz",
         sha256="a" * 64, size=1, uploaded_at=datetime(2026, 1, 1, tzinfo=UTC), kind="sdist",
