@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from wharf.core.errors import FileExistsConflict
+from wharf.core.errors import ConfigurationError, FileExistsConflict
 from wharf.core.models import Artifact, Index, IndexKind
 from wharf.db import SqlMetadataStore, open_metadata_store
 from wharf.db.engine import WRITE, create_engine_for
@@ -279,3 +279,17 @@ async def test_sqlite_datetimes_are_stored_as_utc(
         assert str(raw).startswith("2025-01-01 12:00:00")
     finally:
         await store.close()
+
+
+def test_unsupported_database_urls_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="mysql"):
+        create_engine_for("mysql://wharf:secret@db/wharf")
+
+
+def test_plain_postgresql_urls_use_psycopg() -> None:
+    pytest.importorskip("psycopg", reason="needs the psycopg package")
+    engine = create_engine_for("postgresql://wharf@127.0.0.1/wharf")
+    try:
+        assert engine.dialect.driver == "psycopg"
+    finally:
+        engine.dispose()

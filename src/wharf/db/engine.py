@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
+from wharf.core.errors import ConfigurationError
+
 WRITE = "wharf_write"
 """Execution option: set it on a connection before ``begin()`` to start a write transaction."""
 
@@ -35,7 +37,10 @@ def create_engine_for(url: str) -> sa.Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    raise ConfigurationError(
+        f"Unsupported database URL {parsed.render_as_string(hide_password=True)!r}.",
+        hint="Use sqlite:///path/to/wharf.db or postgresql+psycopg://user@host/database.",
+    )
 
 
 def is_sqlite(engine: sa.Engine) -> bool:

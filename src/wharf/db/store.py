@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import anyio.to_thread
 import sqlalchemy as sa
 
@@ -13,6 +15,9 @@ from wharf.db.indexes import IndexesMixin
 from wharf.db.migrate import upgrade
 from wharf.db.publishing import PublishingMixin
 from wharf.db.upstream_cache import UpstreamCacheMixin
+
+if TYPE_CHECKING:
+    from wharf.core.ports import MetadataStore
 
 
 class SqlMetadataStore(
@@ -28,6 +33,12 @@ class SqlMetadataStore(
     Build it with ``open_metadata_store``; the constructor takes an engine whose schema is
     already current.
     """
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(store: SqlMetadataStore) -> MetadataStore:
+        return store  # mypy checks every method's signature against the Protocol
 
 
 async def open_metadata_store(url: str) -> SqlMetadataStore:
