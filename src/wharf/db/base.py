@@ -16,8 +16,10 @@ from wharf.db.tables import change_serial
 T = TypeVar("T")
 
 # Concurrent writers (other processes, or other PostgreSQL sessions) can both find a row
-# missing and both insert it; the loser's unique constraint fails. It then starts over in a
-# new transaction, where its reads see the winner's row and it takes the "exists" path.
+# missing and both insert it; the loser's unique constraint fails. Likewise a delete fails on a
+# foreign key when another transaction just added a child row. The loser starts over in a new
+# transaction, whose reads see the winner's rows. (SQLite writers are serialised by BEGIN
+# IMMEDIATE, so there this only matters for PostgreSQL.)
 _ATTEMPTS = 4
 
 
@@ -35,7 +37,7 @@ class StoreBase:
         return await anyio.to_thread.run_sync(partial(self._run, body, write=False))
 
     async def _write(self, body: Callable[[sa.Connection], T]) -> T:
-        """Run ``body`` in a write transaction, starting over after a lost insert race."""
+        """Run ``body`` in a write transaction, starting over after a lost race."""
         return await anyio.to_thread.run_sync(partial(self._run, body, write=True))
 
     def _run(self, body: Callable[[sa.Connection], T], *, write: bool) -> T:

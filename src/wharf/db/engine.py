@@ -27,10 +27,15 @@ WRITE = "wharf_write"
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
+_URL_HINT = "Use sqlite:///path/to/wharf.db or postgresql+psycopg://user@host/database."
+
 
 def create_engine_for(url: str) -> sa.Engine:
     """An engine for a ``sqlite:///path`` or ``postgresql+psycopg://`` URL."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigurationError("The database URL cannot be parsed.", hint=_URL_HINT) from exc
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     if parsed.get_backend_name() == "postgresql":
@@ -39,16 +44,17 @@ def create_engine_for(url: str) -> sa.Engine:
         return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
     raise ConfigurationError(
         f"Unsupported database URL {parsed.render_as_string(hide_password=True)!r}.",
-        hint="Use sqlite:///path/to/wharf.db or postgresql+psycopg://user@host/database.",
+        hint=_URL_HINT,
     )
 
 
-def is_sqlite(engine: sa.Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def _sqlite_engine(url: URL) -> sa.Engine:
-    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        raise ConfigurationError(
+            "An in-memory SQLite database cannot be shared by worker threads and processes.",
+            hint="Give a file path: sqlite:///path/to/wharf.db.",
+        )
+    if not url.database.startswith("file:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,

@@ -113,7 +113,7 @@ class IndexesMixin(StoreBase):
                 digests.add(sha256)
                 if metadata_sha256:
                     digests.add(metadata_sha256)
-            # Children first, so the result does not depend on ON DELETE CASCADE.
+            # Children first: the foreign keys do not cascade.
             for table in (artifacts, releases, projects, reserved_filenames, upstream_documents):
                 connection.execute(sa.delete(table).where(table.c.index_name == name))
             connection.execute(sa.delete(indexes).where(indexes.c.name == name))

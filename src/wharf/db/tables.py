@@ -1,8 +1,9 @@
 """The schema as SQLAlchemy Core tables. Migrations create it; the store queries it.
 
 Keys are natural (index name, project name, version, filename) so rows map to the models
-without joins. Child rows reference their parents with ``ON DELETE CASCADE``; the store also
-deletes children explicitly, so correctness does not hinge on the cascade alone.
+without joins. Foreign keys have no ``ON DELETE CASCADE`` on purpose: the store deletes
+children itself and reports what it deleted, and a row a concurrent transaction adds under a
+parent being deleted makes the delete fail (and start over) instead of vanishing unreported.
 
 Keep this file and ``migrations/versions`` in step: a test compares the two.
 """
@@ -58,7 +59,7 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 
 
 def _index_fk() -> sa.ForeignKey:
-    return sa.ForeignKey("indexes.name", ondelete="CASCADE")
+    return sa.ForeignKey("indexes.name")
 
 
 change_serial = sa.Table(
@@ -109,7 +110,6 @@ releases = sa.Table(
     sa.ForeignKeyConstraint(
         ["index_name", "project"],
         ["projects.index_name", "projects.name"],
-        ondelete="CASCADE",
     ),
 )
 
@@ -134,7 +134,6 @@ artifacts = sa.Table(
     sa.ForeignKeyConstraint(
         ["index_name", "project", "version"],
         ["releases.index_name", "releases.project", "releases.version"],
-        ondelete="CASCADE",
     ),
     sa.Index("ix_artifacts_release", "index_name", "project", "version"),
 )

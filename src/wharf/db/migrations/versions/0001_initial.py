@@ -29,7 +29,7 @@ def _when(name: str, *, nullable: bool = False) -> sa.Column[object]:
 
 def _index_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["index_name"], ["indexes.name"], name=f"fk_{table}_index_name_indexes", ondelete="CASCADE"
+        ["index_name"], ["indexes.name"], name=f"fk_{table}_index_name_indexes"
     )
 
 
@@ -87,7 +87,6 @@ def upgrade() -> None:
             ["index_name", "project"],
             ["projects.index_name", "projects.name"],
             name="fk_releases_index_name_project_projects",
-            ondelete="CASCADE",
         ),
     )
 
@@ -113,7 +112,6 @@ def upgrade() -> None:
             ["index_name", "project", "version"],
             ["releases.index_name", "releases.project", "releases.version"],
             name="fk_artifacts_index_name_project_version_releases",
-            ondelete="CASCADE",
         ),
     )
     op.create_index("ix_artifacts_release", "artifacts", ["index_name", "project", "version"])

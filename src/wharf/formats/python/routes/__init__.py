@@ -17,7 +17,7 @@ from wharf.core.models import Index
 from wharf.formats.base import ASGIApp
 from wharf.formats.python import jsonapi, media, simple
 from wharf.formats.python.names import normalize
-from wharf.formats.python.receiving import receive_upload
+from wharf.formats.python.routes.receiving import receive_upload
 from wharf.services.pages import Rendered
 from wharf.web import kit
 from wharf.web.errors import text_error
