@@ -282,8 +282,13 @@ async def test_sqlite_datetimes_are_stored_as_utc(
 
 
 def test_unsupported_database_urls_are_refused() -> None:
-    with pytest.raises(ConfigurationError, match="mysql"):
+    with pytest.raises(ConfigurationError, match="mysql") as caught:
         create_engine_for("mysql://wharf:secret@db/wharf")
+    assert "secret" not in caught.value.message
+    with pytest.raises(ConfigurationError, match="in-memory"):
+        create_engine_for("sqlite://")
+    with pytest.raises(ConfigurationError, match="parsed"):
+        create_engine_for("not a url")
 
 
 def test_plain_postgresql_urls_use_psycopg() -> None:

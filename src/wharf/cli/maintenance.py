@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from wharf.cli.common import add_settings_options, run
 from wharf.services.container import Services
-from wharf.services.maintenance import FsckReport
+from wharf.services.maintenance import FsckReport, GcReport
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -43,11 +43,12 @@ def check(args: argparse.Namespace) -> int:
 
 
 def collect(args: argparse.Namespace) -> int:
-    async def work(s: Services) -> list[str]:
+    async def work(s: Services) -> GcReport:
         return await s.maintenance.gc(dry_run=args.dry_run, grace_seconds=args.grace)
 
-    removed = run(args, work)
-    for sha in removed:
+    report = run(args, work)
+    for sha in report.blobs:
         print(("would remove " if args.dry_run else "removed ") + sha)
-    print(f"{len(removed)} blob(s) {'to remove' if args.dry_run else 'removed'}")
+    print(f"{len(report.blobs)} blob(s) {'to remove' if args.dry_run else 'removed'}, "
+          f"{report.temporaries} temporary file(s) removed")
     return 0

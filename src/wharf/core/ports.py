@@ -85,6 +85,10 @@ class BlobStore(Protocol):
         """Every stored blob's sha256 (for fsck and gc)."""
         ...
 
+    def remove_stale_temporaries(self, older_than_seconds: float) -> int:
+        """Delete temporary files left by interrupted writers; returns how many."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ArtifactAdded:

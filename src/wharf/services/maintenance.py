@@ -21,6 +21,14 @@ class FsckReport:
         return not self.missing
 
 
+@dataclass(frozen=True, slots=True)
+class GcReport:
+    blobs: list[str]
+    """Digests of the unreferenced blobs removed (or, in a dry run, to remove)."""
+    temporaries: int
+    """Temporary files of interrupted uploads removed."""
+
+
 class MaintenanceService:
     def __init__(self, store: MetadataStore, blobs: BlobStore) -> None:
         self._store = store
@@ -38,8 +46,8 @@ class MaintenanceService:
                 report.unreferenced.append(sha)
         return report
 
-    async def gc(self, *, dry_run: bool = False, grace_seconds: float = 3600.0) -> list[str]:
-        """Remove blobs nothing refers to; returns their digests.
+    async def gc(self, *, dry_run: bool = False, grace_seconds: float = 3600.0) -> GcReport:
+        """Remove blobs nothing refers to, and temporary files left by interrupted uploads.
 
         Blobs younger than ``grace_seconds`` are kept: an upload writes its blob before it
         commits the metadata that refers to it, and must not lose it in between.
@@ -55,9 +63,9 @@ class MaintenanceService:
                 continue
             candidates.append(sha)
         if dry_run:
-            return candidates
+            return GcReport(candidates, 0)
         referenced = await self._store.referenced_digests()
         removed = [sha for sha in candidates if sha not in referenced]
         for sha in removed:
             await self._blobs.delete(sha)
-        return removed
+        return GcReport(removed, self._blobs.remove_stale_temporaries(grace_seconds))

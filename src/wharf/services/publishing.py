@@ -100,7 +100,8 @@ class PublishService:
                     f"File already exists: {upload.filename} is already in '{index.name}' "
                     "with the same contents.",
                     identical=True,
-                    hint="Nothing to do; twine upload --skip-existing skips it.",
+                    hint="Nothing to do. To skip files already present, upload with "
+                    "uv publish --check-url INDEX/simple/.",
                 )
             raise FileExistsConflict(
                 f"File already exists: {upload.filename} is in '{index.name}' with other "

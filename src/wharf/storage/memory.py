@@ -45,6 +45,10 @@ class MemoryBlobStore:
         for sha256 in sorted(self.blobs):
             yield sha256
 
+    def remove_stale_temporaries(self, older_than_seconds: float) -> int:
+        """Uncommitted writers live only in memory, so nothing is ever left behind."""
+        return 0
+
     def _get(self, sha256: str) -> bytes:
         try:
             return self.blobs[check_sha256(sha256)]

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -93,7 +94,13 @@ class IndexDispatch:
         note = scope.get(LOG_KEY)
         if note is not None:
             note["index"] = index.name
-        await self._formats[index.format](child, receive, send)
+        try:
+            await self._formats[index.format](child, receive, send)
+        except HTTPException as exc:  # the format's router: no such path or method
+            await PlainTextResponse(
+                f"{exc.detail}: {scope['method']} {path}\n", status_code=exc.status_code,
+                headers=exc.headers,
+            )(scope, receive, send)
 
 
 def create_app(

@@ -1,0 +1,1 @@
+"""End-to-end tests: real ``wharf serve`` processes on loopback, driven by pip, uv and twine."""
