@@ -26,6 +26,7 @@ from wharf.services.auditing import AuditService
 from wharf.services.clock import SystemClock
 from wharf.services.container import Services
 from wharf.services.indexes import IndexService
+from wharf.services.lookup import ArtifactLookup
 from wharf.services.maintenance import MaintenanceService
 from wharf.services.pages import PageCache
 from wharf.services.proxying import Freshness, ProxyService
@@ -59,12 +60,14 @@ async def build_services(
     clock = clock or SystemClock()
     indexes = IndexService(store, stamps, formats, clock)
     audit = AuditService(store, clock)
+    lookup = ArtifactLookup(store, stamps)
     proxy = ProxyService(
         store, blobs, stamps, locks, upstream, formats, clock,
         Freshness(
             timedelta(seconds=settings.proxy.freshness),
             timedelta(seconds=settings.proxy.negative_freshness),
         ),
+        lookup,
     )
     return Services(
         store=store,
@@ -75,7 +78,7 @@ async def build_services(
         audit=audit,
         publishing=PublishService(store, blobs, stamps, indexes, formats, audit, clock),
         proxy=proxy,
-        reading=ReadService(store, blobs, stamps, indexes, proxy, formats),
+        reading=ReadService(store, blobs, stamps, indexes, proxy, formats, lookup),
         releases=ReleaseService(store, stamps, indexes, formats, audit),
         maintenance=MaintenanceService(store, blobs),
         pages=PageCache(clock),

@@ -250,3 +250,36 @@ async def test_group_hides_upstream_releases_of_a_hosted_name(
     assert upstream.requests == []
     with pytest.raises(NotFoundError):
         await services.reading.open_file(group, "demo", "demo-1.0-py3-none-any.whl")
+
+
+async def test_warm_downloads_through_the_group_make_no_database_round_trip(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosted = Artifact(
+        index="local", project="private", version="1.0", filename="private-1.0.tar.gz",
+        sha256="b" * 64, size=1, uploaded_at=datetime(2026, 1, 1, tzinfo=UTC), kind="sdist",
+    )
+    await services.store.add_artifact(hosted, display_name="private", release_metadata={})
+    group = await services.indexes.get("all")
+    await collect(await services.reading.open_file(group, "demo", "demo-1.0-py3-none-any.whl"))
+    await services.reading.open_file(group, "private", "private-1.0.tar.gz")
+    # The first read after caching re-reads once (the files stamp moved); then it is warm.
+    await services.reading.open_file(group, "demo", "demo-1.0-py3-none-any.whl")
+
+    queries: list[str] = []
+    for name in ("get_artifact", "get_project", "list_artifacts", "get_upstream_document"):
+        original = getattr(services.store, name)
+
+        async def counted(*args: object, _name: str = name, _original: object = original) -> object:
+            queries.append(_name)
+            return await _original(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(services.store, name, counted)
+    upstream.down = True
+    cached = await services.reading.open_file(group, "demo", "demo-1.0-py3-none-any.whl")
+    private = await services.reading.open_file(group, "private", "private-1.0.tar.gz")
+    assert isinstance(cached, StoredFile)
+    assert cached.sha256 == WHEEL_SHA
+    assert isinstance(private, StoredFile)
+    assert private.sha256 == "b" * 64
+    assert queries == []

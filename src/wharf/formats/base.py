@@ -97,6 +97,3 @@ class Format(Protocol):
         (for example a second sdist in one Python release)."""
         ...
 
-    def version_key(self, version: str) -> Any:
-        """A sort key that orders versions the way the format's clients do."""
-        ...

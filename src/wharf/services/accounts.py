@@ -49,10 +49,6 @@ class AccountService:
         hashed = self._hasher.hash(password)
         return await self._store.update_user(replace(user, password_hash=hashed))
 
-    async def set_admin(self, name: str, admin: bool) -> User:
-        user = await self.get_user(name)
-        return await self._store.update_user(replace(user, is_admin=admin))
-
     async def get_user(self, name: str) -> User:
         user = await self._store.get_user(name)
         if user is None:

@@ -22,7 +22,8 @@ from wharf.core.errors import NotFoundError, UpstreamError
 from wharf.core.models import Artifact, FileEntry, Index, Origin, UpstreamDocument
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
 from wharf.formats.base import FetchStatus, Format, RemoteFile
-from wharf.services.stamping import touch_project
+from wharf.services.lookup import ArtifactLookup
+from wharf.services.stamping import touch_files, touch_project
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,9 @@ class ProxyService:
         formats: Mapping[str, Format],
         clock: Clock,
         freshness: Freshness,
+        lookup: ArtifactLookup,
     ) -> None:
+        self._lookup = lookup
         self._store = store
         self._blobs = blobs
         self._stamps = stamps
@@ -135,7 +138,7 @@ class ProxyService:
 
     async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
         """A cached file, or a stream that fetches, checks and caches it."""
-        artifact = await self._store.get_artifact(index.name, filename)
+        artifact = await self._lookup.artifact(index.name, project, filename)
         if artifact is not None:
             return self.stored(artifact)
         found = await self.entries(index, project)
@@ -153,7 +156,7 @@ class ProxyService:
         stack = AsyncExitStack()
         await stack.enter_async_context(self._locks.hold(f"file:{index.name}/{filename}"))
         try:
-            artifact = await self._store.get_artifact(index.name, filename)
+            artifact = await self._lookup.artifact(index.name, project, filename)
             if artifact is not None:
                 await stack.aclose()
                 return self.stored(artifact)
@@ -204,6 +207,7 @@ class ProxyService:
                 attrs={"upstream_url": remote.url},
             )
             await self._store.add_artifact(artifact, display_name=project, release_metadata={})
+            touch_files(self._stamps, index.name, project)
             if held is not None:
                 yield held
         except BaseException:

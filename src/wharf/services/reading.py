@@ -24,6 +24,7 @@ from wharf.formats.base import Format
 from wharf.policy.shadowing import hides_upstream
 from wharf.services.access import require
 from wharf.services.indexes import IndexService
+from wharf.services.lookup import ArtifactLookup
 from wharf.services.proxying import FileSource, ProxyService, StoredFile
 from wharf.services.stamping import INDEXES, index_key, project_key
 
@@ -46,14 +47,15 @@ class ReadService:
         indexes: IndexService,
         proxy: ProxyService,
         formats: Mapping[str, Format],
+        lookup: ArtifactLookup,
     ) -> None:
+        self._lookup = lookup
         self._store = store
         self._blobs = blobs
         self._stamps = stamps
         self._indexes = indexes
         self._proxy = proxy
         self._formats = formats
-        self._files: dict[tuple[str, str], tuple[int, StoredFile]] = {}
 
     async def readable(self, name: str, principal: Principal) -> Index:
         index = await self._indexes.get(name)
@@ -174,9 +176,7 @@ class ReadService:
 
     async def _hosted_holds(self, members: list[Index], project: str) -> bool:
         for member in members:
-            if member.kind is IndexKind.HOSTED and await self._store.get_project(
-                member.name, project
-            ):
+            if member.kind is IndexKind.HOSTED and await self._lookup.holds(member.name, project):
                 return True
         return False
 
@@ -197,8 +197,6 @@ class ReadService:
     async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
         """A file of a project, resolved through groups with the same shadowing as pages."""
         if index.kind is IndexKind.HOSTED:
-            if filename.endswith(METADATA_SUFFIX):
-                return await self._hosted_metadata(index, project, filename)
             return await self._hosted_file(index, project, filename)
         if index.kind is IndexKind.PROXY:
             return await self._proxy.open_file(index, project, filename)
@@ -223,34 +221,19 @@ class ReadService:
         )
 
     async def _hosted_file(self, index: Index, project: str, filename: str) -> StoredFile:
-        token = self._stamps.stamp(project_key(index.name, project))
-        cached = self._files.get((index.name, filename))
-        if cached is not None and cached[0] == token:
-            return cached[1]
-        artifact = await self._store.get_artifact(index.name, filename)
-        if artifact is None or artifact.project != project:
+        """A stored file, or (for ``<file>.metadata``) its extracted metadata document."""
+        dist = filename.removesuffix(METADATA_SUFFIX)
+        artifact = await self._lookup.artifact(index.name, project, dist)
+        if artifact is None:
             raise NotFoundError(
-                f"'{filename}' is not a file of '{project}' in '{index.name}'.",
+                f"'{dist}' is not a file of '{project}' in '{index.name}'.",
                 hint="Check the file name against the project page.",
             )
-        stored = self._proxy.stored(artifact)
-        if len(self._files) > 100_000:
-            self._files.clear()
-        self._files[(index.name, filename)] = (token, stored)
-        return stored
-
-    async def metadata_file(self, index: Index, project: str, filename: str) -> FileSource:
-        """The metadata document of a file (``<file>.metadata``, PEP 658), resolved like
-        the file itself."""
-        return await self.open_file(index, project, filename + METADATA_SUFFIX)
-
-    async def _hosted_metadata(self, index: Index, project: str, filename: str) -> StoredFile:
-        dist = filename.removesuffix(METADATA_SUFFIX)
-        await self._hosted_file(index, project, dist)
-        artifact = await self._store.get_artifact(index.name, dist)
-        if artifact is None or artifact.metadata_sha256 is None:
-            raise NotFoundError(f"'{dist}' has no metadata document in '{index.name}'.")
+        if dist == filename:
+            return self._proxy.stored(artifact)
         sha = artifact.metadata_sha256
+        if sha is None:
+            raise NotFoundError(f"'{dist}' has no metadata document in '{index.name}'.")
         return StoredFile(filename, sha, -1, self._blobs.local_path(sha))
 
 

@@ -8,7 +8,13 @@ INDEXES = "indexes"
 
 
 def project_key(index: str, project: str) -> str:
+    """Changes with the project's page: releases, files, yanks, the upstream listing."""
     return f"project:{index}/{project}"
+
+
+def files_key(index: str, project: str) -> str:
+    """Changes with the set of the project's stored files (uploads, deletes, cached files)."""
+    return f"files:{index}/{project}"
 
 
 def index_key(index: str) -> str:
@@ -16,6 +22,12 @@ def index_key(index: str) -> str:
 
 
 def touch_project(stamps: ChangeStamps, index: str, project: str) -> None:
-    """Record that a project of an index changed (its page, and the index's project list)."""
+    """Record that a project of an index changed (its page, its files, the project list)."""
     stamps.bump(project_key(index, project))
+    stamps.bump(files_key(index, project))
     stamps.bump(index_key(index))
+
+
+def touch_files(stamps: ChangeStamps, index: str, project: str) -> None:
+    """Record that a file was stored without changing any page (a proxy cached it)."""
+    stamps.bump(files_key(index, project))

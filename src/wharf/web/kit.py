@@ -3,9 +3,7 @@ file and cached-page responses. Routes stay thin: parse, call one service, rende
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
@@ -110,6 +108,3 @@ def file_response(source: FileSource, media_type: str = "application/octet-strea
         headers["content-length"] = str(source.size)
     return StreamingResponse(source.chunks, media_type=media_type, headers=headers)
 
-
-def json_bytes(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from packaging.version import InvalidVersion, Version
 
 from wharf.core.models import Artifact
 from wharf.formats.python import names, rules
@@ -27,8 +24,3 @@ class PythonFormat:
     def check_addition(self, existing: Sequence[Artifact], new: Artifact) -> list[str]:
         return rules.check_addition(existing, new)
 
-    def version_key(self, version: str) -> Any:
-        try:
-            return (1, Version(version))
-        except InvalidVersion:
-            return (0, version)

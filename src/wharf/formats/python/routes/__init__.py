@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from urllib.parse import quote
 
 import anyio
 from starlette.requests import Request
@@ -112,10 +111,9 @@ async def download(request: Request) -> Response:
     filename = request.path_params["filename"]
     if "/" in filename or filename.startswith("."):
         raise NotFoundError(f"No file '{filename}'.")
-    if filename.endswith(".metadata"):
-        source = await svc.reading.metadata_file(index, project, filename.removesuffix(".metadata"))
-        return kit.file_response(source, "text/plain; charset=utf-8")
     source = await svc.reading.open_file(index, project, filename)
+    if filename.endswith(".metadata"):
+        return kit.file_response(source, "text/plain; charset=utf-8")
     return kit.file_response(source)
 
 
@@ -124,14 +122,14 @@ async def upload(request: Request) -> Response:
     svc = kit.services(request)
     principal = await kit.principal(request)
     name = kit.current_index(request).name
-    target = await svc.publishing.authorize(name, principal)
-    received = await receive_upload(request, target, svc.limits)
+    await svc.publishing.authorize(name, principal)  # refuse before reading the body
+    received = await receive_upload(request, svc.limits)
     try:
         published = await svc.publishing.publish(
-            name, received.upload, principal, kit.client(request)
+            name, received, principal, kit.client(request)
         )
     finally:
-        await anyio.Path(received.upload.path).unlink(missing_ok=True)
+        await anyio.Path(received.path).unlink(missing_ok=True)
     verb = "Uploaded" if published.created else "Already present:"
     return PlainTextResponse(
         f"{verb} {published.artifact.filename} to {published.index.name}\n"
@@ -147,10 +145,6 @@ def negotiated(request: Request) -> str:
             "application/vnd.pypi.simple.v1+html or text/html.",
         )
     return chosen
-
-
-def file_url(project: str, filename: str) -> str:
-    return f"files/{quote(project)}/{quote(filename)}"
 
 
 def build_routes() -> ASGIApp:

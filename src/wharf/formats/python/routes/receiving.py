@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from wharf.core.errors import InvalidArtifactError, InvalidRequestError, TooLargeError
-from wharf.core.models import Index
 from wharf.formats.python.archives import ArchiveLimits
 from wharf.formats.python.inspect import Distribution, check_declared, inspect_distribution
 from wharf.services.publishing import Upload, UploadLimits
@@ -27,12 +25,6 @@ CHUNK = 1 << 20
 FORM_SLACK = 8 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class Received:
-    upload: Upload
-    distribution: Distribution
-
-
 def too_large(limit: int) -> TooLargeError:
     return TooLargeError(
         f"The upload is larger than this server accepts ({limit} bytes).",
@@ -40,7 +32,7 @@ def too_large(limit: int) -> TooLargeError:
     )
 
 
-async def receive_upload(request: Request, target: Index, limits: UploadLimits) -> Received:
+async def receive_upload(request: Request, limits: UploadLimits) -> Upload:
     limit = limits.max_bytes + FORM_SLACK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -77,7 +69,7 @@ async def receive_upload(request: Request, target: Index, limits: UploadLimits) 
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    upload = Upload(
+    return Upload(
         path=path,
         filename=dist.filename,
         display_name=dist.name,
@@ -90,7 +82,6 @@ async def receive_upload(request: Request, target: Index, limits: UploadLimits) 
         release_metadata=dist.metadata,
         metadata_document=dist.core_metadata,
     )
-    return Received(upload, dist)
 
 
 def artifact_attrs(dist: Distribution) -> dict[str, Any]:
