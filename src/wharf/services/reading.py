@@ -57,8 +57,8 @@ class ReadService:
         self._proxy = proxy
         self._formats = formats
 
-    async def readable(self, name: str, principal: Principal) -> Index:
-        index = await self._indexes.get(name)
+    def readable(self, index: Index, principal: Principal) -> Index:
+        """``index``, once ``principal`` is known to be allowed to read it."""
         require(principal, Action.READ, index)
         return index
 

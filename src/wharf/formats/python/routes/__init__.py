@@ -39,8 +39,8 @@ def guarded(endpoint: Endpoint) -> Endpoint:
 
 async def readable(request: Request) -> Index:
     """The request's index, once the caller is known to be allowed to read it."""
-    name = kit.current_index(request).name
-    return await kit.services(request).reading.readable(name, await kit.principal(request))
+    index = kit.current_index(request)  # resolved once, by the dispatcher
+    return kit.services(request).reading.readable(index, await kit.principal(request))
 
 
 @guarded
