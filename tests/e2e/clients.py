@@ -45,12 +45,19 @@ def client_env() -> dict[str, str]:
     )
 
 
-def run(argv: list[str], *, timeout: float = 180) -> Run:
+def run(
+    argv: list[str],
+    *,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Run:
     result = subprocess.run(
         argv,
         capture_output=True,
         text=True,
-        env=client_env(),
+        env={**client_env(), **(env or {})},
+        cwd=cwd,
         timeout=timeout,
         check=False,
         stdin=subprocess.DEVNULL,
@@ -149,6 +156,23 @@ def uv_publish(
             *extra,
             *(str(f) for f in files),
         ]
+    )
+
+
+def flit_publish(
+    project_dir: Path, repository_url: str, user: str, password: str, *, home: Path
+) -> Run:
+    """``flit publish`` of the flit project in ``project_dir`` (it builds, then uploads);
+    ``home`` is an empty directory so no ~/.pypirc of the machine is read."""
+    return run(
+        [str(BIN / "flit"), "publish"],
+        cwd=project_dir,
+        env={
+            "HOME": str(home),
+            "FLIT_INDEX_URL": repository_url,
+            "FLIT_USERNAME": user,
+            "FLIT_PASSWORD": password,
+        },
     )
 
 

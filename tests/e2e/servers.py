@@ -22,7 +22,7 @@ import httpx
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 60.0
 # Prefixes of variables that would configure the server or the clients behind our back.
-FOREIGN_ENV = ("WHARF_", "PIP_", "UV_", "TWINE_")
+FOREIGN_ENV = ("WHARF_", "PIP_", "UV_", "TWINE_", "FLIT_")
 # The administrator the tests create on every server that needs one.
 ADMIN = ("e2e-admin", "admin-password-1")
 
