@@ -155,12 +155,28 @@ async def test_upstream_failure_serves_the_stale_copy_and_says_so(
     services: Services, upstream: ScriptedUpstream, clock: Clock
 ) -> None:
     index = await remote(services)
-    await services.reading.page(index, "demo")
+    await collect(await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl"))
     clock.advance(3600)
     upstream.down = True
     view = await services.reading.page(index, "demo")
     assert view.page.stale
     assert [f.filename for f in view.page.files] == ["demo-1.0-py3-none-any.whl"]
+
+
+async def test_a_stale_listing_offers_only_cached_files(
+    services: Services, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    """With upstream down, a file that is not cached cannot be installed: listing it would
+    make a resolver pick it and fail half-way, so the stale page leaves it out."""
+    index = await remote(services)
+    fresh = await services.reading.page(index, "demo")
+    assert [f.filename for f in fresh.page.files] == ["demo-1.0-py3-none-any.whl"]
+    clock.advance(3600)
+    upstream.down = True
+    view = await services.reading.page(index, "demo")
+    assert view.page.stale
+    assert view.page.files == ()
+    assert view.page.versions == ()
 
 
 async def test_a_name_never_seen_fails_when_upstream_is_down(

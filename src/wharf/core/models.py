@@ -153,7 +153,11 @@ class ProjectPage:
     stale: bool = False
     """True when built from a cached upstream copy that could not be revalidated."""
     release_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    """Per version, the format-specific release metadata (hosted releases only)."""
+    """Per version, the format-specific release metadata."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Release tags (npm dist-tags): tag name -> version."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Format-specific project-level data from upstream (npm: readme, description, …)."""
 
 
 @dataclass(frozen=True, slots=True)

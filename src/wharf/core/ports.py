@@ -145,8 +145,10 @@ class MetadataStore(Protocol):
         *,
         display_name: str,
         release_metadata: Mapping[str, Any],
+        tags: Mapping[str, str] | None = None,
     ) -> ArtifactAdded:
-        """Create project and release as needed and add the artifact, in one transaction.
+        """Create project and release as needed and add the artifact, in one transaction,
+        pointing ``tags`` (tag name -> version) at their versions in the same transaction.
 
         The release metadata is stored only when the release is created. A filename already
         used in the index (even if since deleted) with other bytes raises
@@ -161,9 +163,31 @@ class MetadataStore(Protocol):
         """``NotFoundError`` when the release does not exist."""
         ...
 
+    async def update_release_metadata(
+        self, index: str, project: str, version: str, changes: Mapping[str, Any]
+    ) -> Release:
+        """Merge ``changes`` into a release's metadata (for example an npm deprecation).
+        ``NotFoundError`` when the release does not exist."""
+        ...
+
+    # release tags (npm dist-tags)
+    async def list_tags(self, index: str, project: str) -> dict[str, str]:
+        """Tag name -> version; empty when the project has none (or does not exist)."""
+        ...
+
+    async def set_tag(self, index: str, project: str, tag: str, version: str) -> None:
+        """Point a tag at a published version. ``NotFoundError`` when there is no such
+        release."""
+        ...
+
+    async def delete_tag(self, index: str, project: str, tag: str) -> None:
+        """``NotFoundError`` when the project or the tag does not exist."""
+        ...
+
     async def delete_release(self, index: str, project: str, version: str) -> list[Artifact]:
-        """Remove a release and its artifacts (their filenames stay reserved); returns them.
-        The project goes too when it has no release left. ``NotFoundError``."""
+        """Remove a release, its artifacts (their filenames stay reserved) and the tags that
+        point at it; returns the artifacts. The project goes too when it has no release
+        left. ``NotFoundError``."""
         ...
 
     async def delete_project(self, index: str, project: str) -> list[Artifact]:

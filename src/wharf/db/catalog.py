@@ -5,6 +5,7 @@ Adding artifacts (with the filename rules) lives in ``publishing``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from wharf.core.errors import NotFoundError
 from wharf.core.models import Artifact, Origin, Project, ProjectStatus, Release
 from wharf.db.base import StoreBase, bump_serial
-from wharf.db.tables import artifacts, projects, releases
+from wharf.db.tables import artifacts, projects, release_tags, releases
 
 
 def project_from_row(row: sa.Row[Any]) -> Project:
@@ -195,6 +196,28 @@ class CatalogMixin(StoreBase):
 
         return await self._write(body)
 
+    async def update_release_metadata(
+        self, index: str, project: str, version: str, changes: Mapping[str, Any]
+    ) -> Release:
+        def body(connection: sa.Connection) -> Release:
+            release = fetch_release(connection, index, project, version)
+            if release is None:
+                raise NotFoundError(
+                    f"No release {version!r} of project {project!r} in index {index!r}."
+                )
+            merged = {**release.metadata, **changes}
+            connection.execute(
+                sa.update(releases)
+                .where(release_where(index, project, version))
+                .values(metadata=merged)
+            )
+            bump_serial(connection)
+            updated = fetch_release(connection, index, project, version)
+            assert updated is not None
+            return updated
+
+        return await self._write(body)
+
     async def delete_release(self, index: str, project: str, version: str) -> list[Artifact]:
         def body(connection: sa.Connection) -> list[Artifact]:
             if fetch_release(connection, index, project, version) is None:
@@ -212,6 +235,13 @@ class CatalogMixin(StoreBase):
                     artifacts.c.index_name == index,
                     artifacts.c.project == project,
                     artifacts.c.version == version,
+                )
+            )
+            connection.execute(
+                sa.delete(release_tags).where(
+                    release_tags.c.index_name == index,
+                    release_tags.c.project == project,
+                    release_tags.c.version == version,
                 )
             )
             connection.execute(sa.delete(releases).where(release_where(index, project, version)))
@@ -234,6 +264,11 @@ class CatalogMixin(StoreBase):
             in_project = (artifacts.c.index_name == index, artifacts.c.project == project)
             removed = _artifacts_oldest_first(connection, *in_project)
             connection.execute(sa.delete(artifacts).where(*in_project))
+            connection.execute(
+                sa.delete(release_tags).where(
+                    release_tags.c.index_name == index, release_tags.c.project == project
+                )
+            )
             connection.execute(
                 sa.delete(releases).where(
                     releases.c.index_name == index, releases.c.project == project

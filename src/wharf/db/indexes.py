@@ -13,6 +13,7 @@ from wharf.db.tables import (
     artifacts,
     indexes,
     projects,
+    release_tags,
     releases,
     reserved_filenames,
     upstream_documents,
@@ -114,7 +115,14 @@ class IndexesMixin(StoreBase):
                 if metadata_sha256:
                     digests.add(metadata_sha256)
             # Children first: the foreign keys do not cascade.
-            for table in (artifacts, releases, projects, reserved_filenames, upstream_documents):
+            for table in (
+                artifacts,
+                release_tags,
+                releases,
+                projects,
+                reserved_filenames,
+                upstream_documents,
+            ):
                 connection.execute(sa.delete(table).where(table.c.index_name == name))
             connection.execute(sa.delete(indexes).where(indexes.c.name == name))
             bump_serial(connection)

@@ -23,6 +23,7 @@ from wharf.db.base import StoreBase, bump_serial
 from wharf.db.catalog import fetch_artifact, fetch_project, fetch_release
 from wharf.db.indexes import require_index
 from wharf.db.tables import artifacts, projects, releases, reserved_filenames
+from wharf.db.tags import write_tags
 
 _BUMP_HINT = "A published file never changes; bump the version and upload again."
 
@@ -118,6 +119,7 @@ class PublishingMixin(StoreBase):
         *,
         display_name: str,
         release_metadata: Mapping[str, Any],
+        tags: Mapping[str, str] | None = None,
     ) -> ArtifactAdded:
         def body(connection: sa.Connection) -> ArtifactAdded:
             require_index(connection, artifact.index)
@@ -127,6 +129,8 @@ class PublishingMixin(StoreBase):
             _ensure_project(connection, artifact, display_name)
             _ensure_release(connection, artifact, release_metadata)
             _insert_artifact(connection, artifact)
+            if tags:
+                write_tags(connection, artifact.index, artifact.project, tags)
             bump_serial(connection)
             stored = fetch_artifact(connection, artifact.index, artifact.filename)
             assert stored is not None

@@ -14,6 +14,7 @@ from wharf.db.engine import create_engine_for
 from wharf.db.indexes import IndexesMixin
 from wharf.db.migrate import upgrade
 from wharf.db.publishing import PublishingMixin
+from wharf.db.tags import TagsMixin
 from wharf.db.upstream_cache import UpstreamCacheMixin
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class SqlMetadataStore(
     IndexesMixin,
     CatalogMixin,
     PublishingMixin,
+    TagsMixin,
     UpstreamCacheMixin,
     AccountsMixin,
     AuditMixin,

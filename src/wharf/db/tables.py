@@ -138,6 +138,21 @@ artifacts = sa.Table(
     sa.Index("ix_artifacts_release", "index_name", "project", "version"),
 )
 
+# Named pointers to a release of a project (npm dist-tags such as ``latest``). One row per
+# tag, so concurrent writers of different tags (or of versions) never overwrite each other.
+release_tags = sa.Table(
+    "release_tags",
+    metadata,
+    sa.Column("index_name", sa.String, primary_key=True),
+    sa.Column("project", sa.String, primary_key=True),
+    sa.Column("tag", sa.String, primary_key=True),
+    sa.Column("version", sa.String, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["index_name", "project"],
+        ["projects.index_name", "projects.name"],
+    ),
+)
+
 # Every filename ever stored in an index, with its bytes' digest. Never deleted with the
 # artifact: a published filename is never reused for other bytes (only with its index).
 reserved_filenames = sa.Table(

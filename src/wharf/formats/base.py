@@ -7,11 +7,11 @@ concrete formats exist.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from wharf.core.models import Artifact, FileEntry
+from wharf.core.models import Artifact, FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
 
 Scope = MutableMapping[str, Any]
@@ -47,6 +47,24 @@ class RemoteFile:
     size: int | None = None
     metadata_url: str | None = None
     metadata_sha256: str | None = None
+    digests: Mapping[str, str] = field(default_factory=dict)
+    """Other digests upstream vouches for, by hashlib name, hex (npm: ``sha512``, ``sha1``).
+    The proxy checks every one given before it keeps the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDetails:
+    """What a cached upstream listing says besides its files, in neutral terms."""
+
+    display_name: str
+    versions: tuple[str, ...]
+    status: ProjectStatus = ProjectStatus.ACTIVE
+    status_reason: str = ""
+    release_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per version, format-specific release metadata (npm: the version manifests)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Format-specific project-level data (npm: readme, description, maintainers, …)."""
 
 
 class UpstreamAdapter(Protocol):
@@ -72,6 +90,10 @@ class UpstreamAdapter(Protocol):
         """The files of a cached listing as local entries (URLs under the index)."""
         ...
 
+    def details(self, body: Mapping[str, Any], project: str) -> ListingDetails:
+        """The name, versions, tags and release metadata of a cached listing."""
+        ...
+
     def locate(self, body: Mapping[str, Any], filename: str) -> RemoteFile | None:
         """The upstream source of one file of a cached listing (also ``<file>.metadata``)."""
         ...
@@ -90,6 +112,11 @@ class Format(Protocol):
 
     def validate_name(self, name: str) -> list[str]:
         """Problems with a project name as given (empty when valid)."""
+        ...
+
+    @property
+    def duplicate_hint(self) -> str:
+        """What to tell someone who uploads a file that is already there, byte for byte."""
         ...
 
     def check_addition(self, existing: Sequence[Artifact], new: Artifact) -> list[str]:

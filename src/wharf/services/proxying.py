@@ -12,13 +12,15 @@ a client never receives a whole file that failed the check.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from wharf.core.errors import NotFoundError, UpstreamError
+from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
 from wharf.core.models import Artifact, FileEntry, Index, Origin, UpstreamDocument
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
 from wharf.formats.base import FetchStatus, Format, RemoteFile
@@ -183,15 +185,19 @@ class ProxyService:
         stack: AsyncExitStack,
     ) -> AsyncIterator[bytes]:
         writer = self._blobs.writer()
+        hashers = {name: hashlib.new(name) for name in remote.digests}
         held: bytes | None = None
         try:
             async for chunk in source:
                 if not chunk:
                     continue
                 await writer.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
                 if held is not None:
                     yield held
                 held = chunk
+            check_digests(remote, hashers)
             info = await writer.commit(expected_sha256=remote.sha256)
             is_metadata = remote.filename.endswith(".metadata")
             artifact = Artifact(
@@ -204,6 +210,7 @@ class ProxyService:
                 uploaded_at=self._clock.now(),
                 kind="metadata" if is_metadata else "",
                 origin=Origin.CACHED,
+                digests={name: h.hexdigest() for name, h in hashers.items()},
                 attrs={"upstream_url": remote.url},
             )
             await self._store.add_artifact(artifact, display_name=project, release_metadata={})
@@ -221,6 +228,17 @@ class ProxyService:
             artifact.filename, artifact.sha256, artifact.size,
             self._blobs.local_path(artifact.sha256),
         )
+
+
+def check_digests(remote: RemoteFile, hashers: Mapping[str, Any]) -> None:
+    """Raise before anything is kept when a digest upstream vouches for does not match."""
+    for name, hasher in hashers.items():
+        if hasher.hexdigest() != remote.digests[name].lower():
+            raise UpstreamIntegrityError(
+                f"Upstream sent {remote.filename} with a {name} that does not match its "
+                "listing; the file was not kept.",
+                hint="Try again later; if it persists, the upstream copy is corrupt.",
+            )
 
 
 def _content_length(headers: Mapping[str, str]) -> int | None:

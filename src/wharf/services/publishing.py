@@ -39,6 +39,8 @@ class Upload:
     attrs: Mapping[str, Any] = field(default_factory=dict)
     release_metadata: Mapping[str, Any] = field(default_factory=dict)
     metadata_document: bytes | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Release tags to point at this version with the same commit (npm dist-tags)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +102,7 @@ class PublishService:
                     f"File already exists: {upload.filename} is already in '{index.name}' "
                     "with the same contents.",
                     identical=True,
-                    hint="Nothing to do. To skip files already present, upload with "
-                    "uv publish --check-url INDEX/simple/.",
+                    hint=self._formats[index.format].duplicate_hint,
                 )
             raise FileExistsConflict(
                 f"File already exists: {upload.filename} is in '{index.name}' with other "
@@ -145,7 +146,10 @@ class PublishService:
         artifact = replace(artifact, metadata_sha256=metadata_sha256)
 
         added = await self._store.add_artifact(
-            artifact, display_name=upload.display_name, release_metadata=upload.release_metadata
+            artifact,
+            display_name=upload.display_name,
+            release_metadata=upload.release_metadata,
+            tags=upload.tags,
         )
         touch_project(self._stamps, index.name, project)
         if added.created:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from wharf.core.errors import NotFoundError, UpstreamError
 from wharf.core.models import (
@@ -93,14 +94,28 @@ class ReadService:
         if found is None:
             return None
         entries, listing = found
-        body = listing.document.body
+        details = self._formats[index.format].upstream.details(listing.document.body, project)
+        versions, metadata = details.versions, details.release_metadata
+        if listing.stale:
+            # Upstream is unreachable: offer only what can be installed from the cache, so a
+            # resolver picks a cached version instead of failing half-way through.
+            cached = {a.filename for a in await self._store.list_artifacts(index.name, project)}
+            entries = [e for e in entries if e.filename in cached]
+            kept = {e.version for e in entries}
+            versions = tuple(v for v in versions if v in kept)
+            metadata = {v: m for v, m in metadata.items() if v in kept}
         page = ProjectPage(
             index=index.name,
             name=project,
-            display_name=str(body.get("name") or project),
+            display_name=details.display_name,
             files=tuple(entries),
-            versions=tuple(str(v) for v in body.get("versions") or ()),
+            versions=versions,
+            status=details.status,
+            status_reason=details.status_reason,
             stale=listing.stale,
+            release_metadata=metadata,
+            tags=details.tags,
+            extra=details.extra,
         )
         return PageView(page, self._proxy.fresh_until(listing.document))
 
@@ -125,6 +140,7 @@ class ReadService:
             status=info.status,
             status_reason=info.status_reason,
             release_metadata={v: r.metadata for v, r in releases.items()},
+            tags=await self._store.list_tags(index.name, project),
         )
 
     async def _group_page(self, group: Index, project: str) -> PageView:
@@ -136,6 +152,8 @@ class ReadService:
         )
         files: dict[str, FileEntry] = {}
         versions: dict[str, None] = {}
+        metadata: dict[str, Mapping[str, Any]] = {}
+        tags: dict[str, str] = {}
         first: ProjectPage | None = None
         expires: datetime | None = None
         stale = False
@@ -157,6 +175,10 @@ class ReadService:
             for entry in view.page.files:
                 files.setdefault(entry.filename, entry)
             versions.update(dict.fromkeys(view.page.versions))
+            for version, data in view.page.release_metadata.items():
+                metadata.setdefault(version, data)
+            for tag, version in view.page.tags.items():
+                tags.setdefault(tag, version)
         if first is None:
             if failure is not None:
                 raise failure
@@ -170,7 +192,9 @@ class ReadService:
             status=first.status,
             status_reason=first.status_reason,
             stale=stale,
-            release_metadata=first.release_metadata,
+            release_metadata=metadata,
+            tags=tags,
+            extra=first.extra,
         )
         return PageView(page, expires)
 

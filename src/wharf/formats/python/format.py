@@ -21,6 +21,11 @@ class PythonFormat:
     def validate_name(self, name: str) -> list[str]:
         return names.validate_project_name(name)
 
+    duplicate_hint = (
+        "Nothing to do. To skip files already present, upload with "
+        "uv publish --check-url INDEX/simple/."
+    )
+
     def check_addition(self, existing: Sequence[Artifact], new: Artifact) -> list[str]:
         return rules.check_addition(existing, new)
 

@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 from wharf.core.errors import UpstreamError
 from wharf.core.models import FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
-from wharf.formats.base import FetchStatus, RemoteFile, UpstreamFetch
+from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.python.listing import parse_listing
 from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
 
@@ -116,6 +116,15 @@ class PythonUpstream:
         except ValueError:
             return ProjectStatus.ACTIVE, ""
         return status, str(marker.get("reason") or "")
+
+    def details(self, body: Mapping[str, Any], project: str) -> ListingDetails:
+        status, reason = self.project_status(body)
+        return ListingDetails(
+            display_name=str(body.get("name") or project),
+            versions=self.versions(body),
+            status=status,
+            status_reason=reason,
+        )
 
     def locate(self, body: Mapping[str, Any], filename: str) -> RemoteFile | None:
         files = body.get("files") or ()
