@@ -23,7 +23,7 @@ def fetch_tags(connection: sa.Connection, index: str, project: str) -> dict[str,
         .where(*tags_where(index, project))
         .order_by(release_tags.c.tag)
     )
-    return {str(tag): str(version) for tag, version in rows.tuples()}
+    return {row.tag: row.version for row in rows}
 
 
 def write_tags(
