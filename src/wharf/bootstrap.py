@@ -7,17 +7,21 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 from starlette.types import ASGIApp
 
 from wharf.config.loader import load_settings
 from wharf.config.settings import Settings
-from wharf.config.upstreams import discover_pypi_upstream
+from wharf.config.upstreams import discover_npm_upstream, discover_pypi_upstream
+from wharf.core.errors import ConfigurationError
 from wharf.core.models import ANONYMOUS, AUTHENTICATED, Acl, Index, IndexKind
 from wharf.core.ports import Clock, Upstream
 from wharf.db import open_metadata_store
 from wharf.formats.base import Format
+from wharf.formats.npm.format import NpmFormat
+from wharf.formats.npm.routes import build_routes as npm_routes
 from wharf.formats.python.format import PythonFormat
 from wharf.formats.python.routes import build_routes as python_routes
 from wharf.security.passwords import Argon2PasswordHasher
@@ -33,6 +37,7 @@ from wharf.services.proxying import Freshness, ProxyService
 from wharf.services.publishing import PublishService, UploadLimits
 from wharf.services.reading import ReadService
 from wharf.services.releases import ReleaseService
+from wharf.services.revising import RevisionService
 from wharf.storage.filesystem import FilesystemBlobStore
 from wharf.storage.locks import FileLocks
 from wharf.storage.stamps import FileChangeStamps
@@ -41,7 +46,7 @@ from wharf.web.app import create_app as create_web_app
 
 
 def build_formats() -> dict[str, Format]:
-    return {"python": PythonFormat()}
+    return {"python": PythonFormat(), "npm": NpmFormat()}
 
 
 async def build_services(
@@ -80,6 +85,7 @@ async def build_services(
         proxy=proxy,
         reading=ReadService(store, blobs, stamps, indexes, proxy, formats, lookup),
         releases=ReleaseService(store, stamps, indexes, formats, audit),
+        revisions=RevisionService(store, stamps, indexes, formats, audit),
         maintenance=MaintenanceService(store, blobs),
         pages=PageCache(clock),
         limits=UploadLimits(
@@ -91,8 +97,20 @@ async def build_services(
     )
 
 
-def default_indexes(settings: Settings, pypi_upstream: str) -> list[Index]:
+def default_indexes(
+    settings: Settings, pypi_upstream: str, npm_upstream: str | None = None
+) -> list[Index]:
+    """The indexes of DESIGN.md section 2. Without an npm upstream (no npm on the machine
+    and none configured) the npm group holds only the hosted index."""
     acl = Acl(read=(ANONYMOUS,) if settings.auth.anonymous_read else (AUTHENTICATED,))
+    npm: list[Index] = [
+        Index("npm-local", "npm", IndexKind.HOSTED, acl=acl, description="Private npm packages"),
+    ]
+    if npm_upstream:
+        npm.append(Index("npm-remote", "npm", IndexKind.PROXY, upstream=npm_upstream, acl=acl,
+                         description="Cache of the upstream npm registry"))
+    npm.append(Index("npm", "npm", IndexKind.GROUP, members=tuple(i.name for i in npm), acl=acl,
+                     description="Private packages first, then the upstream registry"))
     return [
         Index("pypi-local", "python", IndexKind.HOSTED, acl=acl,
               description="Private Python packages"),
@@ -100,6 +118,7 @@ def default_indexes(settings: Settings, pypi_upstream: str) -> list[Index]:
               description="Cache of the upstream Python index"),
         Index("pypi", "python", IndexKind.GROUP, members=("pypi-local", "pypi-remote"), acl=acl,
               description="Private packages first, then the upstream index"),
+        *npm,
     ]
 
 
@@ -109,20 +128,31 @@ async def prepare(settings: Settings) -> list[Index]:
     services = await build_services(settings)
     try:
         upstream = settings.pypi.upstream or discover_pypi_upstream()[0]
-        created = await services.indexes.ensure(default_indexes(settings, upstream))
-        remote = await services.indexes.find("pypi-remote")
-        if (settings.pypi.upstream and remote is not None and remote.kind is IndexKind.PROXY
-                and remote.upstream != settings.pypi.upstream):
-            from dataclasses import replace  # noqa: PLC0415
-
-            await services.indexes.update(replace(remote, upstream=settings.pypi.upstream))
+        npm_upstream = settings.npm.upstream or _npm_upstream_or_none()
+        created = await services.indexes.ensure(
+            default_indexes(settings, upstream, npm_upstream)
+        )
+        for name, configured in (("pypi-remote", settings.pypi.upstream),
+                                 ("npm-remote", settings.npm.upstream)):
+            remote = await services.indexes.find(name)
+            if (configured and remote is not None and remote.kind is IndexKind.PROXY
+                    and remote.upstream != configured):
+                await services.indexes.update(replace(remote, upstream=configured))
         return created
     finally:
         await services.close()
 
 
+def _npm_upstream_or_none() -> str | None:
+    try:
+        return discover_npm_upstream()[0]
+    except ConfigurationError as exc:
+        logging.getLogger("wharf").warning("npm-remote not created: %s %s", exc.message, exc.hint)
+        return None
+
+
 def build_app(settings: Settings, services: Services) -> ASGIApp:
-    format_apps: Mapping[str, ASGIApp] = {"python": python_routes()}
+    format_apps: Mapping[str, ASGIApp] = {"python": python_routes(), "npm": npm_routes()}
     return create_web_app(
         services,
         format_apps,

@@ -14,6 +14,7 @@ from wharf.services.proxying import ProxyService
 from wharf.services.publishing import PublishService, UploadLimits
 from wharf.services.reading import ReadService
 from wharf.services.releases import ReleaseService
+from wharf.services.revising import RevisionService
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Services:
     proxy: ProxyService
     reading: ReadService
     releases: ReleaseService
+    revisions: RevisionService
     maintenance: MaintenanceService
     pages: PageCache
     limits: UploadLimits

@@ -1,0 +1,77 @@
+"""From the neutral ``ProjectPage`` the services build (hosted, proxied or merged by a group)
+to the npm ``Package`` that ``packument`` renders.
+
+Per version, the page holds the stored manifest (``release_metadata``) and the tarball's
+file entry (publish time, digests). Versions without a tarball entry are left out: a
+version a client can see must be a version it can install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from wharf.core.models import ProjectPage
+from wharf.formats.npm import versions as npm_versions
+from wharf.formats.npm.listing import parse_time
+from wharf.formats.npm.packument import Package, PackageVersion
+
+# Project-level keys a proxied page carries in ``extra`` that have their own Package field.
+_OWN_FIELDS = ("readme", "maintainers", "created", "modified", "time")
+
+
+def package_from_page(page: ProjectPage) -> Package:
+    published = {entry.version: entry.uploaded_at for entry in page.files}
+    chosen = [
+        PackageVersion(version, manifest, published.get(version))
+        for version, manifest in page.release_metadata.items()
+        if version in published
+    ]
+    extra = {k: v for k, v in page.extra.items() if k not in _OWN_FIELDS}
+    return Package(
+        name=page.display_name,
+        versions=chosen,
+        dist_tags=page.tags,
+        created_at=_moment(page.extra.get("created")) or _earliest(published),
+        modified_at=_moment(page.extra.get("modified")) or _latest(published),
+        maintainers=_maintainers(page.extra.get("maintainers"), chosen),
+        readme=_readme(page.extra.get("readme"), chosen, page.tags),
+        extra=extra,
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else parse_time(value)
+
+
+def _earliest(published: Mapping[str, datetime | None]) -> datetime | None:
+    moments = [m for m in published.values() if m is not None]
+    return min(moments) if moments else None
+
+
+def _latest(published: Mapping[str, datetime | None]) -> datetime | None:
+    moments = [m for m in published.values() if m is not None]
+    return max(moments) if moments else None
+
+
+def _maintainers(given: Any, chosen: list[PackageVersion]) -> list[dict[str, str]]:
+    """Upstream's list when there is one; else everyone who published a version here."""
+    if isinstance(given, list) and given:
+        return [dict(m) for m in given if isinstance(m, Mapping)]
+    seen: dict[str, dict[str, str]] = {}
+    for version in chosen:
+        user = version.manifest.get("_npmUser")
+        if isinstance(user, Mapping) and isinstance(user.get("name"), str):
+            seen.setdefault(user["name"], {k: str(v) for k, v in user.items()})
+    return list(seen.values())
+
+
+def _readme(given: Any, chosen: list[PackageVersion], tags: Mapping[str, str]) -> str:
+    if isinstance(given, str) and given:
+        return given
+    by_version = {v.version: v for v in chosen}
+    latest = tags.get("latest") or npm_versions.highest(by_version)
+    manifest = by_version[latest].manifest if latest in by_version else {}
+    readme = manifest.get("readme")
+    return readme if isinstance(readme, str) else ""

@@ -1,0 +1,94 @@
+"""Install-side endpoints: packuments (full and abbreviated), single versions, dist-tags and
+tarballs. Packuments are rendered once per change and served from the page cache with a
+strong ETag; ``?write=true`` (npm's read before a write) always reads the current state."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from wharf.core.errors import NotFoundError
+from wharf.core.models import Index
+from wharf.formats.npm import media, names, packument
+from wharf.formats.npm.pages import package_from_page
+from wharf.formats.npm.paths import NpmPath
+from wharf.services.pages import Rendered
+from wharf.web import kit
+
+
+async def readable(request: Request) -> Index:
+    index = kit.current_index(request)
+    return kit.services(request).reading.readable(index, await kit.principal(request))
+
+
+def registry_url(request: Request) -> str:
+    """The index root as clients reach it (honours ``public_url`` and trusted proxies)."""
+    return kit.index_url(request) + "/"
+
+
+async def load_package(request: Request, index: Index, name: str) -> tuple[packument.Package, bool]:
+    """The package as the index serves it, and whether it came from a stale upstream copy."""
+    view = await kit.services(request).reading.page(index, names.normalize(name))
+    return package_from_page(view.page), view.page.stale
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+async def get_packument(request: Request, target: NpmPath) -> Response:
+    svc = kit.services(request)
+    index = await readable(request)
+    name = names.normalize(target.name)
+    abbreviated = media.wants_abbreviated(request.headers.get("accept"))
+    url = registry_url(request)
+
+    async def build() -> tuple[Rendered, datetime | None]:
+        view = await svc.reading.page(index, name)
+        package = package_from_page(view.page)
+        if not package.versions:
+            raise NotFoundError(
+                f"'{name}' has no installable version in '{index.name}'.",
+                hint="Upstream may be unreachable and nothing of it is cached yet.",
+            )
+        render = packument.render_abbreviated if abbreviated else packument.render_full
+        body = packument.encode(render(package, url))
+        return Rendered(body, etag_for(body), view.page.stale), view.expires_at
+
+    media_type = media.ABBREVIATED if abbreviated else media.JSON
+    if request.query_params.get("write") == "true":
+        rendered, _ = await build()
+    else:
+        key = ("npm", index.name, name, abbreviated, url)
+        rendered = await svc.pages.get(key, svc.reading.page_token(index, name), build)
+    return kit.page_response(request, rendered, media_type)
+
+
+async def version(request: Request, target: NpmPath) -> Response:
+    index = await readable(request)
+    package, _ = await load_package(request, index, target.name)
+    found = packument.single_version(package, target.spec, registry_url(request))
+    if found is None:
+        raise NotFoundError(
+            f"'{target.name}' has no version or tag '{target.spec}' in '{index.name}'.",
+            hint=f"See the versions with: npm view {target.name} versions",
+        )
+    return JSONResponse(found)
+
+
+async def dist_tags(request: Request, target: NpmPath) -> Response:
+    index = await readable(request)
+    package, _ = await load_package(request, index, target.name)
+    return JSONResponse(packument.dist_tags(package))
+
+
+async def tarball(request: Request, target: NpmPath) -> Response:
+    svc = kit.services(request)
+    index = await readable(request)
+    name = names.normalize(target.name)
+    filename = names.filename_from_tarball_path(name, target.file)
+    source = await svc.reading.open_file(index, name, filename)
+    return kit.file_response(source)
