@@ -30,9 +30,19 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServ
     """Start a server in a fresh data directory; every one is stopped at the end."""
     started: list[WharfServer] = []
 
-    def start(name: str, *, upstream: str, workers: int = 1, **env: str) -> WharfServer:
+    def start(
+        name: str,
+        *,
+        upstream: str,
+        workers: int = 1,
+        npm_upstream: str = "http://127.0.0.1:9/",
+        **env: str,
+    ) -> WharfServer:
         data_dir = tmp_path_factory.mktemp(name) / "data"
-        server = WharfServer(data_dir, upstream=upstream, workers=workers, name=name, env=env)
+        server = WharfServer(
+            data_dir, upstream=upstream, workers=workers, name=name, env=env,
+            npm_upstream=npm_upstream,
+        )
         started.append(server)
         return server.start()
 

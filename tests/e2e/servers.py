@@ -22,7 +22,7 @@ import httpx
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 60.0
 # Prefixes of variables that would configure the server or the clients behind our back.
-FOREIGN_ENV = ("WHARF_", "PIP_", "UV_", "TWINE_", "FLIT_")
+FOREIGN_ENV = ("WHARF_", "PIP_", "UV_", "TWINE_", "FLIT_", "npm_config_", "NPM_CONFIG_")
 # The administrator the tests create on every server that needs one.
 ADMIN = ("e2e-admin", "admin-password-1")
 
@@ -70,9 +70,11 @@ class WharfServer:
         workers: int = 1,
         name: str = "wharf",
         env: dict[str, str] | None = None,
+        npm_upstream: str = "http://127.0.0.1:9/",
     ) -> None:
         self.data_dir = data_dir
         self.upstream = upstream
+        self.npm_upstream = npm_upstream
         self.workers = workers
         self.name = name
         self.extra_env = dict(env or {})
@@ -99,7 +101,10 @@ class WharfServer:
     # lifecycle --------------------------------------------------------------------------
     def env(self) -> dict[str, str]:
         return clean_environ(
-            WHARF_TEST_LOG_LEVEL="WARNING", WHARF_PROXY_TIMEOUT="5", **self.extra_env
+            WHARF_TEST_LOG_LEVEL="WARNING",
+            WHARF_PROXY_TIMEOUT="5",
+            WHARF_NPM_UPSTREAM=self.npm_upstream,
+            **self.extra_env,
         )
 
     def start(self, *, port: int | None = None) -> WharfServer:

@@ -53,7 +53,7 @@ def npm_error(error: WharfError) -> Response:
     if isinstance(error, InvalidArtifactError) and error.problems:
         message = "; ".join(error.problems)
     if error.hint:
-        message = f"{message} {error.hint}"
+        message = f"{message.rstrip('.')}. {error.hint}"
     return Response(
         json.dumps({"error": message, "code": error.code}).encode(),
         status_code=status_for(error),

@@ -64,7 +64,9 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
     else:
         key = ("npm", index.name, name, abbreviated, url)
         rendered = await svc.pages.get(key, svc.reading.page_token(index, name), build)
-    return kit.page_response(request, rendered, media_type)
+    # Revalidate every time (a 304 costs little): a version published or unpublished a
+    # moment ago must be visible to the next install, not after a client cache expires.
+    return kit.page_response(request, rendered, media_type, {"cache-control": "no-cache"})
 
 
 async def version(request: Request, target: NpmPath) -> Response:
