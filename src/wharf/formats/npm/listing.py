@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from wharf.core.errors import UpstreamError
 from wharf.formats.npm.packument import Package, PackageVersion
+from wharf.formats.wire import parse_time
 
 _NOT_EXTRA = frozenset(
     ("name", "dist-tags", "versions", "time", "maintainers", "readme", "_attachments")
@@ -110,15 +110,6 @@ def package_from_body(body: Mapping[str, Any]) -> Package:
     )
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time as an aware UTC datetime; None when absent or invalid."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _cached_manifest(manifest: Mapping[str, Any], page_url: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from wharf.formats.wire import parse_accept
+
 ABBREVIATED = "application/vnd.npm.install-v1+json"
 """The abbreviated packument's media type; also the Content-Type it must be served with
 (pnpm checks it to tell whether the server honoured the Accept header)."""
@@ -29,7 +31,7 @@ def wants_abbreviated(accept: str | None) -> bool:
 def _wants_abbreviated(accept: str) -> bool:
     corgi: float | None = None
     json_quality: tuple[int, float] = (0, 0.0)  # (specificity, quality)
-    for media_range, quality in _parse_accept(accept):
+    for media_range, quality in parse_accept(accept):
         if media_range == ABBREVIATED:
             corgi = quality if corgi is None else max(corgi, quality)
         specificity = _json_specificity(media_range)
@@ -50,21 +52,3 @@ def _json_specificity(media_range: str) -> int:
         return 1
     return 0
 
-
-def _parse_accept(accept: str) -> list[tuple[str, float]]:
-    ranges: list[tuple[str, float]] = []
-    for part in accept.split(","):
-        media_range, *params = part.split(";")
-        media_range = media_range.strip().lower()
-        if "/" not in media_range:
-            continue
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = min(max(float(value.strip()), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0
-        ranges.append((media_range, quality))
-    return ranges

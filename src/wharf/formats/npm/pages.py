@@ -14,8 +14,8 @@ from typing import Any
 
 from wharf.core.models import ProjectPage
 from wharf.formats.npm import versions as npm_versions
-from wharf.formats.npm.listing import parse_time
 from wharf.formats.npm.packument import Package, PackageVersion
+from wharf.formats.wire import parse_time
 
 # Project-level keys a proxied page carries in ``extra`` that have their own Package field.
 _OWN_FIELDS = ("readme", "maintainers", "created", "modified", "time")

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from wharf.core.errors import UpstreamError
 from wharf.core.models import FileEntry
 from wharf.core.ports import Upstream
 from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.npm.listing import package_from_body, parse_listing
 from wharf.formats.npm.packument import Package
 from wharf.formats.npm.versions import sort_key
+from wharf.formats.wire import upstream_status_error
 
 __all__ = ["ACCEPT", "NpmUpstream", "digests", "escape_name", "package_from_body"]
 
@@ -58,7 +58,7 @@ class NpmUpstream:
         if reply.status in (404, 410):
             return UpstreamFetch(FetchStatus.MISSING)
         if reply.status != 200:
-            raise _status_error(url, reply.status)
+            raise upstream_status_error(url, reply.status, "an npm registry")
         body = parse_listing(reply.body, reply.url or url, project)
         if body is None:
             return UpstreamFetch(FetchStatus.MISSING)
@@ -166,26 +166,6 @@ def digests(dist: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def _status_error(url: str, status: int) -> UpstreamError:
-    if status in (401, 403, 407):
-        return UpstreamError(
-            f"Upstream {url} refused the request (HTTP {status}).",
-            hint="Check the proxy index's upstream URL and credentials.",
-        )
-    if status == 429:
-        return UpstreamError(
-            f"Upstream {url} is rate limiting requests (HTTP 429).",
-            hint="Cached copies are served meanwhile; try again later.",
-        )
-    if status >= 500:
-        return UpstreamError(
-            f"Upstream {url} failed (HTTP {status}).",
-            hint="Cached copies are served while it is down; try again later.",
-        )
-    return UpstreamError(
-        f"Upstream {url} answered with unexpected HTTP {status}.",
-        hint="Check that the proxy index's upstream URL points at an npm registry.",
-    )
 
 
 def _filename(name: str, version: str) -> str:

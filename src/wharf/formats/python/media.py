@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from wharf.formats.wire import parse_accept
+
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
 HTML_V1 = "application/vnd.pypi.simple.v1+html"
 TEXT_HTML = "text/html"
@@ -54,7 +56,7 @@ def negotiate(accept: str | None, format_param: str | None = None) -> str | None
 def _negotiate_accept(accept: str) -> str | None:
     # For each offered type: (quality, specificity) of the most specific matching range.
     found: dict[str, tuple[float, int]] = {}
-    for media_range, quality in _parse_accept(accept):
+    for media_range, quality in parse_accept(accept):
         for offered, specificity in _matches(media_range):
             previous = found.get(offered)
             if previous is None or specificity > previous[1]:
@@ -71,25 +73,6 @@ def _negotiate_accept(accept: str) -> str | None:
     return chosen
 
 
-def _parse_accept(accept: str) -> list[tuple[str, float]]:
-    ranges: list[tuple[str, float]] = []
-    for part in accept.split(","):
-        media_range, *params = part.split(";")
-        media_range = media_range.strip().lower()
-        if "/" not in media_range:
-            continue
-        quality = 1.0
-        valid = True
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = min(max(float(value.strip()), 0.0), 1.0)
-                except ValueError:
-                    valid = False
-        if valid:
-            ranges.append((media_range, quality))
-    return ranges
 
 
 def _matches(media_range: str) -> list[tuple[str, int]]:

@@ -5,7 +5,6 @@ back out of the cached copy."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -13,12 +12,12 @@ from urllib.parse import quote
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from wharf.core.errors import UpstreamError
 from wharf.core.models import FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
 from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.python.listing import parse_listing
 from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
+from wharf.formats.wire import parse_time, upstream_status_error
 
 ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, {TEXT_HTML};q=0.01"
 _LEGACY_EXTENSIONS = (
@@ -64,7 +63,7 @@ class PythonUpstream:
         if reply.status in (404, 410):
             return UpstreamFetch(FetchStatus.MISSING)
         if reply.status != 200:
-            raise _status_error(url, reply.status)
+            raise upstream_status_error(url, reply.status, "a simple index")
         content_type = reply.headers.get("content-type", "")
         body = parse_listing(reply.body, content_type, reply.url or url, project)
         return UpstreamFetch(FetchStatus.OK, body=body, etag=new_etag, last_modified=new_modified)
@@ -153,37 +152,8 @@ class PythonUpstream:
         return None
 
 
-def _status_error(url: str, status: int) -> UpstreamError:
-    if status in (401, 403, 407):
-        return UpstreamError(
-            f"Upstream {url} refused the request (HTTP {status}).",
-            hint="Check the proxy index's upstream URL and credentials.",
-        )
-    if status == 429:
-        return UpstreamError(
-            f"Upstream {url} is rate limiting requests (HTTP 429).",
-            hint="Cached copies are served meanwhile; try again later.",
-        )
-    if status >= 500:
-        return UpstreamError(
-            f"Upstream {url} failed (HTTP {status}).",
-            hint="Cached copies are served while it is down; try again later.",
-        )
-    return UpstreamError(
-        f"Upstream {url} answered with unexpected HTTP {status}.",
-        hint="Check that the proxy index's upstream URL points at a simple index.",
-    )
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 upload time as an aware UTC datetime; None when absent or invalid."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def version_from_filename(filename: str, project: str = "") -> str:

@@ -17,9 +17,9 @@ from wharf.core.errors import UpstreamError
 from wharf.core.models import ProjectStatus
 from wharf.core.ports import UpstreamReply, UpstreamStream
 from wharf.formats.base import FetchStatus, RemoteFile, UpstreamAdapter, UpstreamFetch
-from wharf.formats.npm.listing import parse_time
 from wharf.formats.npm.packument import render_abbreviated, render_full
 from wharf.formats.npm.upstream import ACCEPT, NpmUpstream, digests, escape_name
+from wharf.formats.wire import parse_time
 
 BASE = "http://127.0.0.1:9999/registry/"
 TARBALL = b"not really a tarball"

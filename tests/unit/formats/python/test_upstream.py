@@ -20,12 +20,8 @@ from wharf.formats.base import FetchStatus, RemoteFile, UpstreamAdapter
 from wharf.formats.python import listing
 from wharf.formats.python.media import JSON_V1, TEXT_HTML
 from wharf.formats.python.simple import render_project
-from wharf.formats.python.upstream import (
-    ACCEPT,
-    PythonUpstream,
-    parse_time,
-    version_from_filename,
-)
+from wharf.formats.python.upstream import ACCEPT, PythonUpstream, version_from_filename
+from wharf.formats.wire import parse_time
 
 BASE = "http://upstream.test/simple/"
 PAGE = "http://upstream.test/simple/foo-bar/"
