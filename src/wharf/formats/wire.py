@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wharf.core.errors import UpstreamError
+from wharf.core.ports import Upstream, UpstreamReply
+from wharf.formats.base import FetchStatus, UpstreamFetch
 
 
 def parse_accept(accept: str) -> list[tuple[str, float]]:
@@ -64,3 +66,44 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def get_listing(
+    upstream: Upstream,
+    url: str,
+    *,
+    accept: str,
+    etag: str | None,
+    last_modified: str | None,
+    speaks: str,
+) -> UpstreamReply | UpstreamFetch:
+    """A conditional GET of an upstream listing: the 200 reply for the format to parse, or
+    the outcome itself when there is nothing to parse (not modified, missing). Any other
+    status raises ``UpstreamError``, so the caller falls back to its cached copy."""
+    headers = {"Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    reply = await upstream.get(url, headers)
+    if reply.status == 304:
+        return UpstreamFetch(
+            FetchStatus.NOT_MODIFIED,
+            etag=reply.headers.get("etag") or etag,
+            last_modified=reply.headers.get("last-modified") or last_modified,
+        )
+    if reply.status in (404, 410):
+        return UpstreamFetch(FetchStatus.MISSING)
+    if reply.status != 200:
+        raise upstream_status_error(url, reply.status, speaks)
+    return reply
+
+
+def fetched(reply: UpstreamReply, body: Any) -> UpstreamFetch:
+    """The outcome of a 200 listing whose body the format has parsed."""
+    return UpstreamFetch(
+        FetchStatus.OK,
+        body=body,
+        etag=reply.headers.get("etag"),
+        last_modified=reply.headers.get("last-modified"),
+    )

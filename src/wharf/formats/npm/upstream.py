@@ -16,7 +16,7 @@ from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, Upstream
 from wharf.formats.npm.listing import package_from_body, parse_listing
 from wharf.formats.npm.packument import Package
 from wharf.formats.npm.versions import sort_key
-from wharf.formats.wire import upstream_status_error
+from wharf.formats.wire import fetched, get_listing
 
 __all__ = ["ACCEPT", "NpmUpstream", "digests", "escape_name", "package_from_body"]
 
@@ -41,28 +41,16 @@ class NpmUpstream:
     ) -> UpstreamFetch:
         root = base_url if base_url.endswith("/") else base_url + "/"
         url = root + escape_name(project)
-        headers = {"Accept": ACCEPT}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        reply = await upstream.get(url, headers)
-        new_etag = reply.headers.get("etag")
-        new_modified = reply.headers.get("last-modified")
-        if reply.status == 304:
-            return UpstreamFetch(
-                FetchStatus.NOT_MODIFIED,
-                etag=new_etag or etag,
-                last_modified=new_modified or last_modified,
-            )
-        if reply.status in (404, 410):
-            return UpstreamFetch(FetchStatus.MISSING)
-        if reply.status != 200:
-            raise upstream_status_error(url, reply.status, "an npm registry")
+        reply = await get_listing(
+            upstream, url, accept=ACCEPT, etag=etag, last_modified=last_modified,
+            speaks="an npm registry",
+        )
+        if isinstance(reply, UpstreamFetch):
+            return reply
         body = parse_listing(reply.body, reply.url or url, project)
         if body is None:
             return UpstreamFetch(FetchStatus.MISSING)
-        return UpstreamFetch(FetchStatus.OK, body=body, etag=new_etag, last_modified=new_modified)
+        return fetched(reply, body)
 
     def package_from_body(self, body: Mapping[str, Any]) -> Package:
         """The cached package, ready for ``packument.render_full``/``render_abbreviated``."""

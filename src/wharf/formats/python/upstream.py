@@ -14,10 +14,10 @@ from packaging.version import InvalidVersion, Version
 
 from wharf.core.models import FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
-from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, UpstreamFetch
+from wharf.formats.base import ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.python.listing import parse_listing
 from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
-from wharf.formats.wire import parse_time, upstream_status_error
+from wharf.formats.wire import fetched, get_listing, parse_time
 
 ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, {TEXT_HTML};q=0.01"
 _LEGACY_EXTENSIONS = (
@@ -46,27 +46,14 @@ class PythonUpstream:
         last_modified: str | None,
     ) -> UpstreamFetch:
         url = f"{base_url.rstrip('/')}/{quote(project, safe='')}/"
-        headers = {"Accept": ACCEPT}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        reply = await upstream.get(url, headers)
-        new_etag = reply.headers.get("etag")
-        new_modified = reply.headers.get("last-modified")
-        if reply.status == 304:
-            return UpstreamFetch(
-                FetchStatus.NOT_MODIFIED,
-                etag=new_etag or etag,
-                last_modified=new_modified or last_modified,
-            )
-        if reply.status in (404, 410):
-            return UpstreamFetch(FetchStatus.MISSING)
-        if reply.status != 200:
-            raise upstream_status_error(url, reply.status, "a simple index")
+        reply = await get_listing(
+            upstream, url, accept=ACCEPT, etag=etag, last_modified=last_modified,
+            speaks="a simple index",
+        )
+        if isinstance(reply, UpstreamFetch):
+            return reply
         content_type = reply.headers.get("content-type", "")
-        body = parse_listing(reply.body, content_type, reply.url or url, project)
-        return UpstreamFetch(FetchStatus.OK, body=body, etag=new_etag, last_modified=new_modified)
+        return fetched(reply, parse_listing(reply.body, content_type, reply.url or url, project))
 
     def entries(self, body: Mapping[str, Any], index: str) -> list[FileEntry]:
         name = canonicalize_name(str(body.get("name") or ""))
