@@ -66,15 +66,21 @@ class MetadataUpdate:
 
 
 def parse_publication(
-    body: bytes, url_name: str, *, max_body_bytes: int, limits: TarballLimits
+    body: bytes,
+    url_name: str,
+    *,
+    max_body_bytes: int,
+    limits: TarballLimits,
+    document: dict[str, Any] | None = None,
 ) -> Publication:
-    """Check a publish body; raise InvalidArtifactError listing every problem found."""
+    """Check a publish body; raise InvalidArtifactError listing every problem found.
+    ``document`` is the body already parsed by ``load_body``, when the caller has it."""
     if len(body) > max_body_bytes:
         raise TooLargeError(
             f"the publish request is {len(body)} bytes; the limit is {max_body_bytes}",
             hint="The tarball travels base64-encoded (a third larger); make the package smaller.",
         )
-    doc = _load(body)
+    doc = document if document is not None else load_body(body)
     if doc is None:
         raise InvalidArtifactError(["the publish request is not a JSON object"], hint=HINT)
     problems = _check_names(doc, url_name, required=True)
@@ -128,6 +134,8 @@ def parse_update(
     url_name: str,
     current_versions: Mapping[str, Mapping[str, Any]],
     current_tags: Mapping[str, str],
+    *,
+    document: dict[str, Any] | None = None,
 ) -> MetadataUpdate:
     """The difference between a packument sent back by a client and the stored one.
 
@@ -135,7 +143,7 @@ def parse_update(
     back, so every other field is whatever they read, and a version's contents are
     immutable once published.
     """
-    doc = _load(body)
+    doc = document if document is not None else load_body(body)
     if doc is None:
         raise InvalidRequestError("the request is not a JSON object", hint=_UPDATE_HINT)
     mismatch = _check_names(doc, url_name, required=False)
@@ -170,7 +178,8 @@ def parse_update(
     return MetadataUpdate(deprecations, removed, _changed_tags(doc, versions, current_tags))
 
 
-def _load(body: bytes) -> dict[str, Any] | None:
+def load_body(body: bytes) -> dict[str, Any] | None:
+    """The request body as a JSON object; None when it is not one."""
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError):

@@ -6,16 +6,15 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from formats.fakes import FakeUpstream
 from wharf.core.errors import UpstreamError
 from wharf.core.models import ProjectStatus
-from wharf.core.ports import UpstreamReply, UpstreamStream
+from wharf.core.ports import UpstreamReply
 from wharf.formats.base import FetchStatus, RemoteFile, UpstreamAdapter, UpstreamFetch
 from wharf.formats.npm.packument import render_abbreviated, render_full
 from wharf.formats.npm.upstream import ACCEPT, NpmUpstream, digests, escape_name
@@ -26,26 +25,6 @@ TARBALL = b"not really a tarball"
 SHA512 = hashlib.sha512(TARBALL).digest()
 SHA1 = hashlib.sha1(TARBALL).hexdigest()
 INTEGRITY = "sha512-" + base64.b64encode(SHA512).decode()
-
-
-@dataclass
-class FakeUpstream:
-    """Answers every GET with the next canned reply and records what was asked."""
-
-    replies: list[UpstreamReply]
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-    async def get(self, url: str, headers: Mapping[str, str] | None = None) -> UpstreamReply:
-        self.requests.append((url, dict(headers or {})))
-        return self.replies.pop(0)
-
-    def stream(
-        self, url: str, headers: Mapping[str, str] | None = None
-    ) -> AbstractAsyncContextManager[UpstreamStream]:
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        return None
 
 
 def reply(

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import pytest
 
+from formats.fakes import FakeUpstream
 from wharf.core.errors import UpstreamError
 from wharf.core.models import FileEntry, ProjectPage, ProjectStatus
-from wharf.core.ports import UpstreamReply, UpstreamStream
+from wharf.core.ports import UpstreamReply
 from wharf.formats.base import FetchStatus, RemoteFile, UpstreamAdapter
 from wharf.formats.python import listing
 from wharf.formats.python.media import JSON_V1, TEXT_HTML
@@ -27,26 +26,6 @@ BASE = "http://upstream.test/simple/"
 PAGE = "http://upstream.test/simple/foo-bar/"
 SHA = "0123456789abcdef" * 4
 META_SHA = "fedcba9876543210" * 4
-
-
-@dataclass
-class FakeUpstream:
-    """Answers every GET with the next canned reply and records what was asked."""
-
-    replies: list[UpstreamReply]
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-    async def get(self, url: str, headers: Mapping[str, str] | None = None) -> UpstreamReply:
-        self.requests.append((url, dict(headers or {})))
-        return self.replies.pop(0)
-
-    def stream(
-        self, url: str, headers: Mapping[str, str] | None = None
-    ) -> AbstractAsyncContextManager[UpstreamStream]:
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        return None
 
 
 def reply(

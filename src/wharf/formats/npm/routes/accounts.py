@@ -10,7 +10,6 @@ anyone sign up is a registry anyone can publish to).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -51,8 +50,6 @@ def _user_in(target: NpmPath) -> str:
 async def login(request: Request, target: NpmPath) -> Response:
     """``PUT /-/user/org.couchdb.user:<name>`` with ``{name, password}``: a token."""
     svc = kit.services(request)
-    if target.endpoint[:2] == ("user", "token"):
-        raise NotFoundError("No such user endpoint.")
     name = _user_in(target)
     document = _body_json(await read_body(request, 64 << 10))
     password = document.get("password")
@@ -106,7 +103,8 @@ async def logout(request: Request, target: NpmPath) -> Response:
     return JSONResponse({"ok": "logged out"})
 
 
-async def _user_endpoint(request: Request, target: NpmPath) -> Response:
+async def user_endpoint(request: Request, target: NpmPath) -> Response:
+    """``/-/user/…``: logout (DELETE of a token), login (PUT) or a user lookup (GET)."""
     if target.endpoint[:2] == ("user", "token"):
         if request.method == "DELETE":
             return await logout(request, target)
@@ -114,13 +112,6 @@ async def _user_endpoint(request: Request, target: NpmPath) -> Response:
     if request.method == "PUT":
         return await login(request, target)
     return await get_user(request, target)
-
-
-USER_HANDLERS: dict[str, Callable[[Request, NpmPath], Awaitable[Response]]] = {
-    "PUT": _user_endpoint,
-    "GET": _user_endpoint,
-    "DELETE": _user_endpoint,
-}
 
 
 async def whoami(request: Request, target: NpmPath) -> Response:

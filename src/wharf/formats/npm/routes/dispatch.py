@@ -29,7 +29,7 @@ HANDLERS: dict[tuple[Target, str], Handler] = {
     (Target.PACKAGE_REV, "PUT"): writing.put_package,
     (Target.PACKAGE_REV, "DELETE"): writing.delete_package,
     (Target.VERSION, "GET"): reading.version,
-    (Target.VERSION, "PUT"): writing.put_legacy_tag,
+    (Target.VERSION, "PUT"): writing.put_dist_tag,
     (Target.TARBALL, "GET"): reading.tarball,
     (Target.TARBALL_REV, "DELETE"): writing.delete_tarball,
     (Target.DIST_TAGS, "GET"): reading.dist_tags,
@@ -81,8 +81,8 @@ def _handler_for(target: NpmPath, method: str) -> Handler | None:
     if target.target is not Target.ENDPOINT:
         return HANDLERS.get((target.target, method))
     path = "/".join(target.endpoint)
-    if path.startswith("user/"):
-        return accounts.USER_HANDLERS.get(method)
+    if path.startswith("user/") and method in ("GET", "PUT", "DELETE"):
+        return accounts.user_endpoint
     if path.startswith("npm/v1/tokens/token/") and method == "DELETE":
         return accounts.revoke_token
     return ENDPOINTS.get((path, method))

@@ -25,7 +25,12 @@ from wharf.core.models import Principal
 from wharf.formats.npm import names, packument
 from wharf.formats.npm.pages import package_from_page
 from wharf.formats.npm.paths import NpmPath
-from wharf.formats.npm.publish import Publication, parse_publication, parse_update
+from wharf.formats.npm.publish import (
+    Publication,
+    load_body,
+    parse_publication,
+    parse_update,
+)
 from wharf.formats.npm.tarballs import TarballLimits
 from wharf.services.publishing import Upload
 from wharf.web import kit
@@ -61,24 +66,23 @@ async def put_package(request: Request, target: NpmPath) -> Response:
     index = kit.current_index(request)
     await svc.publishing.authorize(index.name, principal)  # refuse before reading the body
     body = await read_body(request, body_limit(request))
-    if b'"_attachments"' in body and _has_attachments(body):
-        return await _publish(request, target.name, body, principal)
-    return await _update(request, target, body, principal)
+    # Parsed once, off the event loop: a publish body carries the whole tarball.
+    document = await anyio.to_thread.run_sync(load_body, body)
+    if document is None or document.get("_attachments"):
+        return await _publish(request, target.name, body, document, principal)
+    return await _update(request, target, body, document, principal)
 
 
-def _has_attachments(body: bytes) -> bool:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return True  # let the publish parser report the malformed body
-    return isinstance(document, dict) and bool(document.get("_attachments"))
-
-
-async def _publish(request: Request, name: str, body: bytes, principal: Principal) -> Response:
+async def _publish(
+    request: Request, name: str, body: bytes, document: dict[str, Any] | None,
+    principal: Principal,
+) -> Response:
     svc = kit.services(request)
     limits = TarballLimits(max_unpacked_bytes=svc.limits.max_uncompressed)
     publication = await anyio.to_thread.run_sync(
-        lambda: parse_publication(body, name, max_body_bytes=len(body), limits=limits)
+        lambda: parse_publication(
+            body, name, max_body_bytes=len(body), limits=limits, document=document
+        )
     )
     path = await anyio.to_thread.run_sync(_spill, publication, svc.limits.tmp_dir)
     try:
@@ -129,7 +133,8 @@ def _upload(publication: Publication, path: Path, principal: Principal) -> Uploa
 
 
 async def _update(
-    request: Request, target: NpmPath, body: bytes, principal: Principal
+    request: Request, target: NpmPath, body: bytes, document: dict[str, Any],
+    principal: Principal,
 ) -> Response:
     svc = kit.services(request)
     index = kit.current_index(request)
@@ -138,7 +143,9 @@ async def _update(
     view = await svc.reading.page(hosted, name)
     package = package_from_page(view.page)
     _check_rev(target, package)
-    update = parse_update(body, name, view.page.release_metadata, view.page.tags)
+    update = parse_update(
+        body, name, view.page.release_metadata, view.page.tags, document=document
+    )
     client = kit.client(request)
     if update.deprecations:
         changes = {v: {"deprecated": msg} for v, msg in update.deprecations.items()}
@@ -194,7 +201,8 @@ async def delete_tarball(request: Request, target: NpmPath) -> Response:
 
 
 async def put_dist_tag(request: Request, target: NpmPath) -> Response:
-    """``PUT /-/package/<name>/dist-tags/<tag>`` with the version as a JSON string."""
+    """``PUT /-/package/<name>/dist-tags/<tag>`` (or the older ``PUT /<name>/<tag>``) with
+    the version as a JSON string."""
     svc = kit.services(request)
     principal = await kit.principal(request)
     body = await read_body(request, 4096)
@@ -212,11 +220,6 @@ async def put_dist_tag(request: Request, target: NpmPath) -> Response:
         kit.client(request),
     )
     return JSONResponse({"ok": f"{target.spec} -> {version}"}, status_code=201)
-
-
-async def put_legacy_tag(request: Request, target: NpmPath) -> Response:
-    """``PUT /<name>/<tag>``: the older form of setting a dist-tag."""
-    return await put_dist_tag(request, target)
 
 
 async def delete_dist_tag(request: Request, target: NpmPath) -> Response:

@@ -1,0 +1,58 @@
+"""A scripted ``Upstream`` port for integration tests: answers from a table, counts
+requests, and can be switched off."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from wharf.core.errors import UpstreamError
+from wharf.core.ports import UpstreamReply
+
+
+@dataclass
+class Stream:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.body), 4096):
+            await asyncio.sleep(0)
+            yield self.body[start : start + 4096]
+
+
+@dataclass
+class ScriptedUpstream:
+    """An ``Upstream`` port answering from a table, counting requests."""
+
+    pages: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    down: bool = False
+    delay: float = 0.0
+
+    async def get(self, url: str, headers: dict[str, str] | None = None) -> UpstreamReply:
+        self.requests.append((url, dict(headers or {})))
+        await asyncio.sleep(self.delay)
+        if self.down:
+            raise UpstreamError(f"cannot reach {url}")
+        status, reply_headers, body = self.pages.get(url, (404, {}, b"not found"))
+        etag = reply_headers.get("etag")
+        if status == 200 and etag and (headers or {}).get("If-None-Match") == etag:
+            return UpstreamReply(304, reply_headers, b"", url)
+        return UpstreamReply(status, reply_headers, body, url)
+
+    @asynccontextmanager
+    async def stream(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[Stream]:
+        self.requests.append((url, dict(headers or {})))
+        if self.down:
+            raise UpstreamError(f"cannot reach {url}")
+        status, reply_headers, body = self.pages.get(url, (404, {}, b""))
+        yield Stream(status, reply_headers, body)
+
+    async def close(self) -> None:
+        return None
