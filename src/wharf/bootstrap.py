@@ -33,6 +33,7 @@ from wharf.services.indexes import IndexService
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.maintenance import MaintenanceService
 from wharf.services.pages import PageCache
+from wharf.services.pinning import PinService
 from wharf.services.proxying import Freshness, ProxyService
 from wharf.services.publishing import PublishService, UploadLimits
 from wharf.services.reading import ReadService
@@ -86,6 +87,7 @@ async def build_services(
         reading=ReadService(store, blobs, stamps, indexes, proxy, formats, lookup),
         releases=ReleaseService(store, stamps, indexes, formats, audit),
         revisions=RevisionService(store, stamps, indexes, formats, audit),
+        pins=PinService(store, stamps, indexes, audit),
         maintenance=MaintenanceService(store, blobs),
         pages=PageCache(clock),
         limits=UploadLimits(

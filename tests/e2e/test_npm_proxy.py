@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 PUBLIC = "wharf-e2e-npm-public"
 PRIVATE = "@wharf-e2e-corp/private"
+WITHDRAWN = "wharf-e2e-npm-withdrawn"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class NpmPair:
     upstream: WharfServer  # U: its npm-local holds the "public" packages
     proxy: WharfServer  # W: npm-remote proxies U; npm-local holds the private package
     tmp: Path
+    publisher: NpmUser  # publishes to U's npm-local
 
 
 def publisher(server: WharfServer, index: str, home: Path) -> NpmUser:
@@ -43,7 +45,9 @@ def npm_pair(
     upstream = start_server("npm-upstream", upstream=dead_upstream.simple_url)
     upstream.add_user(*ADMIN, admin=True)
     up = publisher(upstream, "npm-local", tmp / "up-home")
-    for name, version in ((PUBLIC, "1.0.0"), (PUBLIC, "1.1.0"), (PRIVATE, "9.9.9")):
+    published = ((PUBLIC, "1.0.0"), (PUBLIC, "1.1.0"), (PRIVATE, "9.9.9"),
+                 (WITHDRAWN, "1.0.0"), (WITHDRAWN, "1.0.1"))
+    for name, version in published:
         result = up.run("publish", cwd=write_package(tmp / "up-src", name, version))
         assert result.ok, str(result)
     # Freshness 0: every packument is revalidated, so an unreachable upstream shows as stale.
@@ -58,7 +62,7 @@ def npm_pair(
     local = publisher(proxy, "npm-local", tmp / "w-home")
     result = local.run("publish", cwd=write_package(tmp / "w-src", PRIVATE, "1.0.0"))
     assert result.ok, str(result)
-    return NpmPair(upstream, proxy, tmp)
+    return NpmPair(upstream, proxy, tmp, up)
 
 
 def test_public_packages_install_through_the_group(npm_pair: NpmPair, tmp_path: Path) -> None:
@@ -114,3 +118,39 @@ def test_installs_keep_working_with_upstream_down(npm_pair: NpmPair, tmp_path: P
         assert (installed(project, PUBLIC) or {}).get("version") == "1.0.0"
     finally:
         npm_pair.upstream.start(port=npm_pair.upstream.port)
+
+
+def test_a_version_withdrawn_upstream_stops_installing_until_pinned(
+    npm_pair: NpmPair, tmp_path: Path
+) -> None:
+    w = npm_pair.proxy
+    first = npm_clients.new_user(tmp_path / "first", f"{w.url}/npm/")
+    project = write_project(tmp_path / "app", {WITHDRAWN: "1.0.0"})
+    result = first.run("install", cwd=project)  # writes the lockfile, caches the tarball
+    assert result.ok, str(result)
+
+    result = npm_pair.publisher.run("unpublish", f"{WITHDRAWN}@1.0.0", "--force")
+    assert result.ok, str(result)
+    document = httpx.get(f"{w.url}/npm/{WITHDRAWN}", timeout=30).json()
+    assert set(document["versions"]) == {"1.0.1"}
+
+    # A lockfile install with an empty cache asks for the tarball directly: refused, and
+    # npm prints why and what to do.
+    (project / "node_modules").rename(tmp_path / "old-modules")
+    fresh = npm_clients.new_user(tmp_path / "fresh", f"{w.url}/npm/")
+    result = fresh.run("ci", cwd=project)
+    assert not result.ok, str(result)
+    assert "403" in result.output, str(result)
+    assert "withdrawn upstream" in result.output, str(result)
+    assert "wharf pin npm-remote" in result.output, str(result)
+
+    listed = w.cli("withdrawn", "npm-remote").stdout
+    filename = next(line.split()[1] for line in listed.splitlines() if "withdrawn" in line)
+    assert "1.0.0" in filename, listed
+    assert "not served" in listed, listed
+    w.cli("pin", "npm-remote", filename, "--reason", "until the lockfile moves on")
+    assert "pinned by" in w.cli("withdrawn").stdout
+
+    result = fresh.run("ci", cwd=project)
+    assert result.ok, str(result)
+    assert (installed(project, WITHDRAWN) or {}).get("version") == "1.0.0"

@@ -6,19 +6,19 @@ import argparse
 import sys
 
 from wharf import __version__
-from wharf.cli import accounts, clientconfig, configshow, indexes, maintenance, serve
+from wharf.cli import accounts, clientconfig, configshow, indexes, maintenance, pins, serve
 from wharf.core.errors import WharfError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wharf",
-        description="Wharf: one self-hosted registry for a team's Python packages: hosting, "
-        "a caching proxy of the upstream index, and groups of both.",
+        description="Wharf: one self-hosted registry for a team's Python and npm packages: "
+        "hosting, a caching proxy of the upstream registries, and groups of both.",
     )
     parser.add_argument("--version", action="version", version=f"wharf {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, accounts, indexes, clientconfig, maintenance, configshow):
+    for module in (serve, accounts, indexes, clientconfig, maintenance, pins, configshow):
         module.register(commands)
     return parser
 

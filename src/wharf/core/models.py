@@ -115,6 +115,11 @@ class Artifact:
     """Format-specific JSON-able attributes (``requires_python``, ``python_version``, …)."""
     origin: Origin = Origin.UPLOADED
     uploader: str | None = None
+    withdrawn_at: datetime | None = None
+    """Cached files: when upstream stopped listing the file (yanked away, unpublished,
+    removed). A withdrawn file stays stored for audit but is not served unless pinned."""
+    pinned_by: str | None = None
+    """Who allowed a withdrawn cached file to be served anyway (an administrator)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ crash between two calls leaves each call either fully applied or not at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,6 +170,22 @@ class MetadataStore(Protocol):
         ``NotFoundError`` when the release does not exist."""
         ...
 
+    # upstream withdrawals (cached files upstream no longer lists)
+    async def set_withdrawn(
+        self, index: str, project: str, filenames: Collection[str], at: datetime | None
+    ) -> None:
+        """Mark these files of ``project`` withdrawn at ``at`` (keeping an earlier mark), or
+        clear the mark when ``at`` is None."""
+        ...
+
+    async def set_pinned(self, index: str, filename: str, pinned_by: str | None) -> Artifact:
+        """Pin (or with None unpin) a stored file; ``NotFoundError`` when there is none."""
+        ...
+
+    async def list_withdrawn(self, index: str | None = None) -> list[Artifact]:
+        """Withdrawn files, oldest withdrawal first, of one index or all."""
+        ...
+
     # release tags (npm dist-tags)
     async def list_tags(self, index: str, project: str) -> dict[str, str]:
         """Tag name -> version; empty when the project has none (or does not exist)."""
@@ -306,6 +322,12 @@ class Upstream(Protocol):
     timeout subclass); HTTP error statuses are returned, not raised."""
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> UpstreamReply: ...
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> UpstreamReply:
+        """POST ``body`` (for forwarded queries such as npm's audit endpoints)."""
+        ...
 
     def stream(
         self, url: str, headers: Mapping[str, str] | None = None

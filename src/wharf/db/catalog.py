@@ -54,6 +54,8 @@ def artifact_from_row(row: sa.Row[Any]) -> Artifact:
         attrs=dict(row.attrs),
         origin=Origin(row.origin),
         uploader=row.uploader,
+        withdrawn_at=row.withdrawn_at,
+        pinned_by=row.pinned_by,
     )
 
 

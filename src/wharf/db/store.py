@@ -16,6 +16,7 @@ from wharf.db.migrate import upgrade
 from wharf.db.publishing import PublishingMixin
 from wharf.db.tags import TagsMixin
 from wharf.db.upstream_cache import UpstreamCacheMixin
+from wharf.db.withdrawals import WithdrawalsMixin
 
 if TYPE_CHECKING:
     from wharf.core.ports import MetadataStore
@@ -26,6 +27,7 @@ class SqlMetadataStore(
     CatalogMixin,
     PublishingMixin,
     TagsMixin,
+    WithdrawalsMixin,
     UpstreamCacheMixin,
     AccountsMixin,
     AuditMixin,

@@ -130,6 +130,8 @@ artifacts = sa.Table(
     sa.Column("attrs", sa.JSON, nullable=False),
     sa.Column("origin", sa.String, nullable=False),
     sa.Column("uploader", sa.String, nullable=True),
+    sa.Column("withdrawn_at", UtcDateTime, nullable=True),
+    sa.Column("pinned_by", sa.String, nullable=True),
     sa.UniqueConstraint("index_name", "filename"),
     sa.ForeignKeyConstraint(
         ["index_name", "project", "version"],

@@ -10,6 +10,7 @@ from wharf.services.auditing import AuditService
 from wharf.services.indexes import IndexService
 from wharf.services.maintenance import MaintenanceService
 from wharf.services.pages import PageCache
+from wharf.services.pinning import PinService
 from wharf.services.proxying import ProxyService
 from wharf.services.publishing import PublishService, UploadLimits
 from wharf.services.reading import ReadService
@@ -30,6 +31,7 @@ class Services:
     reading: ReadService
     releases: ReleaseService
     revisions: RevisionService
+    pins: PinService
     maintenance: MaintenanceService
     pages: PageCache
     limits: UploadLimits

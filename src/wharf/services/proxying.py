@@ -20,10 +20,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
+from wharf.core.errors import (
+    NotFoundError,
+    PolicyDeniedError,
+    UpstreamError,
+    UpstreamIntegrityError,
+)
 from wharf.core.models import Artifact, FileEntry, Index, Origin, UpstreamDocument
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
 from wharf.formats.base import FetchStatus, Format, RemoteFile
+from wharf.policy import withdrawals
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.stamping import touch_files, touch_project
 
@@ -128,8 +134,26 @@ class ProxyService:
         else:
             document = UpstreamDocument(index.name, project, now, False)
         await self._store.put_upstream_document(document)
+        await self._follow_withdrawals(index, project, document)
         touch_project(self._stamps, index.name, project)
         return Listing(document) if document.found else None
+
+    async def _follow_withdrawals(
+        self, index: Index, project: str, document: UpstreamDocument
+    ) -> None:
+        """Mark cached files upstream no longer offers (and unmark any offered again)."""
+        cached = await self._store.list_artifacts(index.name, project)
+        if not cached:
+            return
+        listed: set[str] | None = None
+        if document.found:
+            adapter = self._formats[index.format].upstream
+            listed = {e.filename for e in adapter.entries(document.body, index.name)}
+        gone, back = withdrawals.changed_files(cached, listed)
+        await self._store.set_withdrawn(index.name, project, gone, document.fetched_at)
+        await self._store.set_withdrawn(index.name, project, back, None)
+        if gone or back:
+            touch_files(self._stamps, index.name, project)
 
     async def entries(self, index: Index, project: str) -> tuple[list[FileEntry], Listing] | None:
         listing = await self.listing(index, project)
@@ -142,7 +166,7 @@ class ProxyService:
         """A cached file, or a stream that fetches, checks and caches it."""
         artifact = await self._lookup.artifact(index.name, project, filename)
         if artifact is not None:
-            return self.stored(artifact)
+            return self.cached(index, artifact)
         found = await self.entries(index, project)
         adapter = self._formats[index.format].upstream
         remote = adapter.locate(found[1].document.body, filename) if found else None
@@ -161,7 +185,7 @@ class ProxyService:
             artifact = await self._lookup.artifact(index.name, project, filename)
             if artifact is not None:
                 await stack.aclose()
-                return self.stored(artifact)
+                return self.cached(index, artifact)
             response = await stack.enter_async_context(self._upstream.stream(remote.url))
             if response.status != 200:
                 raise UpstreamError(
@@ -222,6 +246,19 @@ class ProxyService:
             raise
         finally:
             await stack.aclose()
+
+    def cached(self, index: Index, artifact: Artifact) -> StoredFile:
+        """A cached file, unless upstream withdrew it and no administrator pinned it."""
+        if withdrawals.blocks_download(artifact):
+            when = artifact.withdrawn_at.date().isoformat() if artifact.withdrawn_at else ""
+            raise PolicyDeniedError(
+                f"'{artifact.filename}' was withdrawn upstream (noticed {when}); the cached "
+                f"copy is kept for audit but not served from '{index.name}'.",
+                rule=withdrawals.RULE_ID,
+                hint="Move to a version upstream still offers, or ask an administrator to "
+                f"allow this file: wharf pin {index.name} {artifact.filename}",
+            )
+        return self.stored(artifact)
 
     def stored(self, artifact: Artifact) -> StoredFile:
         return StoredFile(

@@ -39,10 +39,20 @@ class HttpUpstream:
         )
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> UpstreamReply:
+        return await self._send("GET", url, None, headers)
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> UpstreamReply:
+        return await self._send("POST", url, body, headers)
+
+    async def _send(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str] | None
+    ) -> UpstreamReply:
         target = _Target(url)
         try:
-            response = await self._client.get(
-                target.url, headers=dict(headers or {}), auth=target.auth
+            response = await self._client.request(
+                method, target.url, content=body, headers=dict(headers or {}), auth=target.auth
             )
         except (httpx.RequestError, httpx.InvalidURL) as exc:
             raise target.translate(exc) from None
