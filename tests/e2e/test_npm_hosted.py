@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -177,3 +178,46 @@ def test_search_finds_published_packages(npm_user: NpmUser, tmp_path: Path) -> N
     result = npm_user.run("search", "findme")
     assert result.ok, str(result)
     assert "wharf-e2e-npm-findme" in result.output, str(result)
+
+
+def tag_of(version: str) -> str:
+    return "v" + version.replace(".", "-")
+
+
+def test_concurrent_publishes_of_one_package_all_survive(
+    npm_user: NpmUser, tmp_path: Path
+) -> None:
+    """Several npm processes publish different versions of one package at once: every
+    version and its tarball stay (a registry that rewrites one stored document per package
+    loses all but the last writer's)."""
+    name = "@wharf-e2e/concurrent"
+    versions = [f"1.0.{n}" for n in range(6)]
+    token = npm_user.token()
+    assert token is not None
+    publishers = []
+    for version in versions:
+        user = npm_clients.new_user(tmp_path / f"home-{version}", npm_user.registry)
+        user.set_token(token)
+        publishers.append((user, write_package(tmp_path / "src", name, version), version))
+    with ThreadPoolExecutor(max_workers=len(publishers)) as pool:
+        # Each names its own dist-tag: npm refuses to move "latest" below a version it saw.
+        runs = list(pool.map(
+            lambda job: job[0].run("publish", "--tag", tag_of(job[2]), cwd=job[1]),
+            publishers,
+        ))
+    for run in runs:
+        assert run.ok, str(run)
+
+    document = httpx.get(f"{npm_user.registry}@wharf-e2e%2fconcurrent", timeout=30).json()
+    assert sorted(document["versions"]) == versions
+    tags = document["dist-tags"]
+    assert {tag: tags[tag] for tag in tags if tag != "latest"} == {
+        tag_of(v): v for v in versions
+    }, tags
+    for version in versions:
+        tarball = document["versions"][version]["dist"]["tarball"]
+        assert httpx.get(tarball, timeout=30).status_code == 200, tarball
+    project = write_project(tmp_path / "app", {name: "^1.0.0"})
+    result = npm_user.run("install", cwd=project)
+    assert result.ok, str(result)
+    assert (installed(project, name) or {}).get("version") == "1.0.5"
