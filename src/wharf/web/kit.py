@@ -14,6 +14,7 @@ from wharf.services.auditing import Client
 from wharf.services.container import Services
 from wharf.services.pages import Rendered
 from wharf.services.proxying import FileSource, StoredFile
+from wharf.web import encoding
 from wharf.web.auth import Authenticator
 
 INDEX_KEY = "wharf.index"
@@ -84,15 +85,37 @@ def index_url(request: Request) -> str:
 def page_response(
     request: Request, rendered: Rendered, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """A cached page, or 304 when the client's copy is current."""
-    extra = {"etag": rendered.etag, "vary": "Accept", "cache-control": "max-age=60"}
+    """A cached page in the coding the client prefers, or 304 when the client's copy is
+    current. Each coding has its own strong ETag and either one revalidates: a client may
+    hold the other variant from an earlier request with a different Accept-Encoding."""
+    extra = {"vary": "Accept, Accept-Encoding", "cache-control": "max-age=60"}
+    etag, body, current = rendered.etag, rendered.body, {rendered.etag}
+    gzip_etag = rendered.gzip_etag
+    if rendered.gzip is not None and gzip_etag is not None:
+        current.add(gzip_etag)
+        accepted = request.headers.get("accept-encoding")
+        if encoding.choose(accepted, gzip_available=True) == encoding.GZIP:
+            etag, body = gzip_etag, rendered.gzip
+            extra["content-encoding"] = encoding.GZIP
     if rendered.stale:
         extra["x-wharf-stale"] = "upstream unreachable; serving the cached copy"
     extra.update(headers or {})
-    match = request.headers.get("if-none-match")
-    if match and rendered.etag in [tag.strip() for tag in match.split(",")]:
+    held = _validators(request.headers.get("if-none-match"))
+    if held & current or "*" in held:
+        # Confirm a tag the client holds, so its cache freshens that stored response.
+        extra.pop("content-encoding", None)
+        extra["etag"] = etag if etag in held or "*" in held else min(held & current)
         return Response(status_code=304, headers=extra)
-    return Response(rendered.body, media_type=media_type, headers=extra)
+    extra["etag"] = etag
+    return Response(body, media_type=media_type, headers=extra)
+
+
+def _validators(header: str | None) -> set[str]:
+    """The entity tags listed in If-None-Match (weak ones compared weakly, as RFC 9110 asks
+    for this header: ``W/"x"`` matches ``"x"``)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 def file_response(source: FileSource, media_type: str = "application/octet-stream") -> Response:
