@@ -29,6 +29,7 @@ from wharf.services.accounts import AccountService
 from wharf.services.auditing import AuditService
 from wharf.services.clock import SystemClock
 from wharf.services.container import Services
+from wharf.services.forwarding import ForwardService
 from wharf.services.indexes import IndexService
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.maintenance import MaintenanceService
@@ -88,6 +89,7 @@ async def build_services(
         releases=ReleaseService(store, stamps, indexes, formats, audit),
         revisions=RevisionService(store, stamps, indexes, formats, audit),
         pins=PinService(store, stamps, indexes, audit),
+        forwarding=ForwardService(indexes, upstream),
         maintenance=MaintenanceService(store, blobs),
         pages=PageCache(clock),
         limits=UploadLimits(

@@ -32,6 +32,8 @@ class ScriptedUpstream:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     down: bool = False
     delay: float = 0.0
+    posted: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    """Every POST: URL, headers and body as sent."""
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> UpstreamReply:
         self.requests.append((url, dict(headers or {})))
@@ -43,6 +45,18 @@ class ScriptedUpstream:
         if status == 200 and etag and (headers or {}).get("If-None-Match") == etag:
             return UpstreamReply(304, reply_headers, b"", url)
         return UpstreamReply(status, reply_headers, body, url)
+
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> UpstreamReply:
+        """Answers from the same table as ``get``."""
+        self.requests.append((url, dict(headers or {})))
+        self.posted.append((url, dict(headers or {}), body))
+        await asyncio.sleep(self.delay)
+        if self.down:
+            raise UpstreamError(f"cannot reach {url}")
+        status, reply_headers, reply = self.pages.get(url, (404, {}, b"not found"))
+        return UpstreamReply(status, reply_headers, reply, url)
 
     @asynccontextmanager
     async def stream(

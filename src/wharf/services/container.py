@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from wharf.core.ports import BlobStore, Clock, MetadataStore, Upstream
 from wharf.services.accounts import AccountService
 from wharf.services.auditing import AuditService
+from wharf.services.forwarding import ForwardService
 from wharf.services.indexes import IndexService
 from wharf.services.maintenance import MaintenanceService
 from wharf.services.pages import PageCache
@@ -32,6 +33,7 @@ class Services:
     releases: ReleaseService
     revisions: RevisionService
     pins: PinService
+    forwarding: ForwardService
     maintenance: MaintenanceService
     pages: PageCache
     limits: UploadLimits

@@ -4,7 +4,8 @@ Hosted packages and cached upstream packages both become a ``Package``; this mod
 into the full document (``npm view``, writes, yarn berry) or the abbreviated "corgi" one
 (installs). Tarball URLs are never stored rewritten: every render writes them afresh under
 the registry URL the request came in on, so a reverse proxy or a renamed host cannot leave
-stale links behind.
+stale links behind. The same holds for the attestations URL of hosted versions with
+provenance; upstream ``dist.signatures`` and ``dist.attestations`` pass through untouched.
 """
 
 from __future__ import annotations
@@ -194,8 +195,19 @@ def _render_version(name: str, version: PackageVersion, registry_url: str) -> di
         manifest.pop("deprecated", None)
     dist = dict(_dist(manifest))
     dist["tarball"] = registry_url + _tarball_path(name, version.version)
+    attestations = dist.get("attestations")
+    if isinstance(attestations, Mapping) and "url" not in attestations:
+        # Announced by a hosted version's stored provenance: served by this registry.
+        dist["attestations"] = {"url": registry_url + attestations_path(name, version.version),
+                                **attestations}
     manifest["dist"] = dist
     return manifest
+
+
+def attestations_path(name: str, version: str) -> str:
+    """``-/npm/v1/attestations/<name>@<version>``, the scope's slash escaped (``%2f``) as the
+    npm registry writes it. Upstream attestation URLs pass through as upstream wrote them."""
+    return f"-/npm/v1/attestations/{name.replace('/', '%2f')}@{version}"
 
 
 def _abbreviate(manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 to the npm ``Package`` that ``packument`` renders.
 
 Per version, the page holds the stored manifest (``release_metadata``) and the tarball's
-file entry (publish time, digests). Versions without a tarball entry are left out: a
+file entry (publish time, digests, and for hosted versions published with provenance the
+bundle's predicate type). Versions without a tarball entry are left out: a
 version a client can see must be a version it can install.
 """
 
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from wharf.core.models import ProjectPage
+from wharf.formats.npm import provenance
 from wharf.formats.npm import versions as npm_versions
 from wharf.formats.npm.packument import Package, PackageVersion
 from wharf.formats.wire import parse_time
@@ -23,8 +25,14 @@ _OWN_FIELDS = ("readme", "maintainers", "created", "modified", "time")
 
 def package_from_page(page: ProjectPage) -> Package:
     published = {entry.version: entry.uploaded_at for entry in page.files}
+    attested = {
+        entry.version: kind
+        for entry in page.files
+        if isinstance(kind := entry.attrs.get(provenance.ATTRIBUTE), str)
+    }
     chosen = [
-        PackageVersion(version, manifest, published.get(version))
+        PackageVersion(version, _with_provenance(manifest, attested.get(version)),
+                       published.get(version))
         for version, manifest in page.release_metadata.items()
         if version in published
     ]
@@ -39,6 +47,19 @@ def package_from_page(page: ProjectPage) -> Package:
         readme=_readme(page.extra.get("readme"), chosen, page.tags),
         extra=extra,
     )
+
+
+def _with_provenance(
+    manifest: Mapping[str, Any], predicate_type: str | None
+) -> Mapping[str, Any]:
+    """A hosted version with a stored provenance bundle announces it in
+    ``dist.attestations``; the URL is written at render time, like the tarball's."""
+    if predicate_type is None:
+        return manifest
+    dist = manifest.get("dist")
+    dist = dict(dist) if isinstance(dist, Mapping) else {}
+    dist["attestations"] = {"provenance": {"predicateType": predicate_type}}
+    return {**manifest, "dist": dist}
 
 
 def _moment(value: Any) -> datetime | None:

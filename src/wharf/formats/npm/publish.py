@@ -19,6 +19,7 @@ import semver
 
 from wharf.core.errors import InvalidArtifactError, InvalidRequestError, TooLargeError
 from wharf.formats.npm.names import tarball_filename, validate_name
+from wharf.formats.npm.provenance import Provenance, check_bundle
 from wharf.formats.npm.tarballs import TarballInfo, TarballLimits, inspect_tarball
 
 HINT = (
@@ -31,7 +32,9 @@ _UPDATE_HINT = (
 )
 _NEW_VERSION_HINT = "Publish new versions with npm publish."
 _SRI_ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
-_KEPT_DIST = ("signatures", "attestations")
+_KEPT_DIST = ("signatures",)
+"""Client ``dist`` fields kept. ``attestations`` is not: the registry announces the
+attestations it serves (from a stored provenance bundle), never ones a client claims."""
 # The registry, not the client, says who published and where the readme lives.
 _DROPPED = ("readme", "_npmUser")
 
@@ -54,6 +57,8 @@ class Publication:
     extra_attachments: dict[str, bytes]
     access: str | None
     readme: str
+    provenance: Provenance | None = None
+    """The checked sigstore bundle from the ``.sigstore`` attachment, if one came."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,7 @@ def parse_publication(
             problems.extend(exc.problems)
         if info is not None and version:
             problems.extend(_compare_manifest(info.manifest, url_name, version))
+    provenance = _provenance(extras, url_name, version, tarball, problems)
     if problems or tarball is None or info is None or obj is None or version is None:
         raise InvalidArtifactError(problems or ["the publish request is incomplete"], hint=HINT)
     digest = hashlib.sha512(tarball).digest()
@@ -126,6 +132,7 @@ def parse_publication(
         extra_attachments=extras,
         access=access,
         readme=readme if isinstance(readme, str) else "",
+        provenance=provenance,
     )
 
 
@@ -240,6 +247,27 @@ def _read_attachments(
         elif not key.endswith(".tgz"):
             problems.append(f"unexpected attachment {key!r}; only one .tgz and one .sigstore")
     return tarball, extras
+
+
+def _provenance(
+    extras: Mapping[str, bytes],
+    name: str,
+    version: str | None,
+    tarball: bytes | None,
+    problems: list[str],
+) -> Provenance | None:
+    """The checked ``.sigstore`` attachment (libnpmpublish names it after the tarball)."""
+    if not extras or version is None or tarball is None:
+        return None
+    [(key, raw)] = extras.items()
+    expected = f"{name}-{version}.sigstore"
+    if key != expected:
+        problems.append(f"the provenance attachment is named {key!r}, not {expected!r}")
+    found, found_problems = check_bundle(
+        key, raw, name, version, hashlib.sha512(tarball).hexdigest()
+    )
+    problems.extend(found_problems)
+    return found
 
 
 def _decode_tarball(

@@ -9,6 +9,7 @@ from wharf.core.errors import InvalidArtifactError, TooLargeError
 from wharf.formats.npm.publish import Publication, parse_publication
 from wharf.formats.npm.tarballs import TarballLimits
 
+from . import bundles
 from .builders import (
     demo_tarball,
     encode,
@@ -82,21 +83,24 @@ def test_scoped_packages() -> None:
     assert result.manifest["_id"] == "@acme/demo@2.0.0-rc.1"
 
 
-def test_signatures_attestations_and_provenance_are_kept_and_npm_user_dropped() -> None:
+def test_signatures_and_provenance_are_kept_claimed_attestations_and_npm_user_dropped() -> None:
     tarball = demo_tarball()
     doc = publish_doc("demo", "1.0.0", tarball)
     dist = version_of(doc)["dist"]
     dist["signatures"] = [{"keyid": "k", "sig": "s"}]
     dist["attestations"] = {"url": "http://127.0.0.1/a", "provenance": {"predicateType": "p"}}
     version_of(doc)["_npmUser"] = {"name": "someone-else"}
-    bundle = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.2"})
+    bundle = json.dumps(bundles.bundle("demo", "1.0.0", tarball))
     doc["_attachments"]["demo-1.0.0.sigstore"] = {"content_type": "x", "data": bundle}
     result = parse(encode(doc))
     assert result.manifest["dist"]["signatures"] == [{"keyid": "k", "sig": "s"}]
-    assert result.manifest["dist"]["attestations"]["url"] == "http://127.0.0.1/a"
+    # The registry announces attestations from the stored bundle, never the client's claim.
+    assert "attestations" not in result.manifest["dist"]
     assert "tarball" not in result.manifest["dist"]
     assert "_npmUser" not in result.manifest
     assert result.extra_attachments == {"demo-1.0.0.sigstore": bundle.encode()}
+    assert result.provenance is not None
+    assert result.provenance.bundle == bundle.encode()
 
 
 def test_without_client_integrity_ours_is_stored() -> None:

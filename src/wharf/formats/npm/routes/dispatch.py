@@ -16,7 +16,7 @@ from starlette.routing import Route, Router
 from wharf.core.errors import InvalidArtifactError, WharfError
 from wharf.formats.base import ASGIApp
 from wharf.formats.npm.paths import NpmPath, Target, parse_path
-from wharf.formats.npm.routes import accounts, reading, registry, writing
+from wharf.formats.npm.routes import accounts, reading, registry, security, writing
 from wharf.web.errors import auth_headers, status_for
 
 log = logging.getLogger("wharf.npm")
@@ -44,6 +44,10 @@ ENDPOINTS: dict[tuple[str, str], Handler] = {
     ("v1/login", "POST"): accounts.web_login,
     ("npm/v1/tokens", "GET"): accounts.list_tokens,
     ("npm/v1/tokens", "POST"): accounts.create_token,
+    (security.ADVISORIES_BULK, "POST"): security.advisories_bulk,
+    (security.AUDITS_QUICK, "POST"): security.audits_quick,
+    (security.AUDITS, "POST"): security.audits,
+    (security.KEYS, "GET"): security.keys,
 }
 
 
@@ -65,7 +69,7 @@ def npm_error(error: WharfError) -> Response:
 async def dispatch(request: Request) -> Response:
     method = "GET" if request.method == "HEAD" else request.method
     try:
-        target = parse_path(request.path_params["rest"])
+        target = parse_path(rerooted(request.path_params["rest"]))
         handler = _handler_for(target, method)
         if handler is None:
             return JSONResponse(
@@ -85,7 +89,25 @@ def _handler_for(target: NpmPath, method: str) -> Handler | None:
         return accounts.user_endpoint
     if path.startswith("npm/v1/tokens/token/") and method == "DELETE":
         return accounts.revoke_token
+    if path.startswith(security.ATTESTATIONS) and method == "GET":
+        return security.attestations
+    if path.startswith("package/") and path.endswith("/visibility") and method == "GET":
+        return security.visibility
     return ENDPOINTS.get((path, method))
+
+
+def rerooted(rest: str) -> str:
+    """The attestations endpoint asked below a repeated registry path.
+
+    pacote fetches ``dist.attestations.url`` at the configured registry plus the URL's
+    *path*, so for a registry that lives below a path (every Wharf index does) the path
+    arrives twice: ``/npm/npm/-/npm/v1/attestations/x@1.0.0``. Nothing else in the npm API
+    has ``-/npm/v1/attestations/`` after a name, so the repeated part is dropped.
+    """
+    head, marker, tail = rest.partition("/-/" + security.ATTESTATIONS)
+    if marker and head.strip("/") and not head.lstrip("/").startswith("-/"):
+        return "-/" + security.ATTESTATIONS + tail
+    return rest
 
 
 async def root(request: Request) -> Response:

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from wharf.core.errors import ConflictError, InvalidRequestError, TooLargeError
 from wharf.core.models import Principal
-from wharf.formats.npm import names, packument
+from wharf.formats.npm import names, packument, provenance
 from wharf.formats.npm.pages import package_from_page
 from wharf.formats.npm.paths import NpmPath
 from wharf.formats.npm.publish import (
@@ -113,6 +113,16 @@ def _upload(publication: Publication, path: Path, principal: Principal) -> Uploa
     manifest["_npmUser"] = {"name": principal.user or ""}
     if publication.readme:
         manifest["readme"] = publication.readme
+    attrs: dict[str, Any] = {
+        "integrity": publication.integrity,
+        "fileCount": publication.file_count,
+        "unpackedSize": publication.unpacked_size,
+    }
+    bundle = None
+    if publication.provenance is not None:
+        # The bundle is the tarball's "metadata document": kept as its own blob beside it.
+        bundle = publication.provenance.bundle
+        attrs[provenance.ATTRIBUTE] = publication.provenance.predicate_type
     return Upload(
         path=path,
         filename=publication.filename,
@@ -122,12 +132,9 @@ def _upload(publication: Publication, path: Path, principal: Principal) -> Uploa
         sha256=hashlib.sha256(publication.tarball).hexdigest(),
         size=len(publication.tarball),
         digests={"sha512": publication.sha512, "sha1": publication.sha1},
-        attrs={
-            "integrity": publication.integrity,
-            "fileCount": publication.file_count,
-            "unpackedSize": publication.unpacked_size,
-        },
+        attrs=attrs,
         release_metadata=manifest,
+        metadata_document=bundle,
         tags=publication.dist_tags,
     )
 

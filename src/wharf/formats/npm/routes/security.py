@@ -1,0 +1,152 @@
+"""Security endpoints: ``npm audit`` (advisories), ``npm audit signatures`` (signing keys and
+attestations) and the visibility check ``npm publish --provenance`` makes first.
+
+Advisories and keys come from the upstream registry (``services.forwarding``): the body
+and its content-encoding go on unchanged (npm gzips its audit queries), the client's
+credentials do not. An index without an upstream answers "nothing known" in each
+endpoint's own shape, so audits of private-only trees succeed instead of failing.
+
+Attestations follow the package: a version hosted here answers from the provenance bundle
+stored with its tarball; a version that came from upstream asks the upstream that served
+it (through a group, the member the version came from, so a private name never reaches
+upstream attestations of a public lookalike).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from wharf.core.errors import NotFoundError
+from wharf.core.models import ANONYMOUS, IndexKind
+from wharf.formats.npm import names, provenance
+from wharf.formats.npm.paths import NpmPath
+from wharf.formats.npm.routes.reading import readable
+from wharf.formats.npm.routes.writing import read_body
+from wharf.formats.npm.upstream import escape_name
+from wharf.services.forwarding import Forwarded
+from wharf.web import kit
+
+ADVISORIES_BULK = "npm/v1/security/advisories/bulk"
+AUDITS_QUICK = "npm/v1/security/audits/quick"
+AUDITS = "npm/v1/security/audits"
+KEYS = "npm/v1/keys"
+ATTESTATIONS = "npm/v1/attestations/"
+
+MAX_QUERY_BYTES = 32 << 20
+"""Largest audit query accepted (as sent, usually gzip'd): a legacy audit body carries the
+whole dependency tree, which for large monorepos reaches megabytes."""
+
+_NO_AUDIT = {
+    "actions": [],
+    "advisories": {},
+    "muted": [],
+    "metadata": {
+        "vulnerabilities": {"info": 0, "low": 0, "moderate": 0, "high": 0, "critical": 0},
+        "dependencies": 0,
+        "devDependencies": 0,
+        "optionalDependencies": 0,
+        "totalDependencies": 0,
+    },
+}
+"""A legacy audit report that knows of no advisory (npm and pnpm read ``advisories`` and
+``metadata.vulnerabilities``)."""
+
+
+async def advisories_bulk(request: Request, target: NpmPath) -> Response:
+    """``POST /-/npm/v1/security/advisories/bulk`` (npm 7+, pnpm 11): ``{name: [versions]}``
+    in, ``{name: [advisory…]}`` out; ``{}`` when nothing is known."""
+    return await _forward_query(request, "-/" + ADVISORIES_BULK, {})
+
+
+async def audits_quick(request: Request, target: NpmPath) -> Response:
+    """``POST /-/npm/v1/security/audits/quick`` (npm's fallback, pnpm 10, yarn)."""
+    return await _forward_query(request, "-/" + AUDITS_QUICK, _NO_AUDIT)
+
+
+async def audits(request: Request, target: NpmPath) -> Response:
+    """``POST /-/npm/v1/security/audits`` (older pnpm)."""
+    return await _forward_query(request, "-/" + AUDITS, _NO_AUDIT)
+
+
+async def keys(request: Request, target: NpmPath) -> Response:
+    """``GET /-/npm/v1/keys``: the upstream's signing keys, so signatures it put on the
+    packages it serves verify through Wharf; ``{"keys": []}`` (nothing to verify) without
+    an upstream."""
+    svc = kit.services(request)
+    index = kit.current_index(request)
+    forwarded = await svc.forwarding.forward(
+        index, await kit.principal(request), "-/" + KEYS, headers=request.headers
+    )
+    return _answer(forwarded) if forwarded else JSONResponse({"keys": []})
+
+
+async def attestations(request: Request, target: NpmPath) -> Response:
+    """``GET /-/npm/v1/attestations/<name>@<version>`` (scoped names as ``@scope%2fname``
+    or ``@scope/name``): ``{"attestations": [{"predicateType", "bundle"}]}``."""
+    svc = kit.services(request)
+    index = await readable(request)
+    name, version = _spec(target)
+    view = await svc.reading.page(index, names.normalize(name))
+    entry = next((e for e in view.page.files if e.version == version), None)
+    if entry is None:
+        raise NotFoundError(
+            f"'{name}' has no version {version} in '{index.name}'.",
+            hint=f"See the versions with: npm view {name} versions",
+        )
+    source = await svc.indexes.find(entry.source) if entry.source else None
+    if source is not None and source.kind is IndexKind.PROXY:
+        path = f"-/{ATTESTATIONS}{escape_name(name)}@{version}"
+        return _answer(await svc.forwarding.ask(source, path, headers=request.headers))
+    predicate_type = entry.attrs.get(provenance.ATTRIBUTE)
+    if entry.metadata_sha256 is None or not isinstance(predicate_type, str):
+        raise NotFoundError(
+            f"{name}@{version} was published to '{entry.source or index.name}' without "
+            "provenance, so it has no attestations.",
+            hint="Publish with `npm publish --provenance` from a supported CI system.",
+        )
+    bundle = await svc.blobs.read_bytes(entry.metadata_sha256)
+    document = provenance.attestations_document(provenance.Provenance(bundle, predicate_type))
+    return JSONResponse(document)
+
+
+async def visibility(request: Request, target: NpmPath) -> Response:
+    """``GET /-/package/<name>/visibility``: asked by ``npm publish --provenance``, which
+    refuses provenance (published to a public transparency log) for packages that are not
+    public. Public here means: the index lets anyone read it."""
+    index = await readable(request)
+    return JSONResponse({"public": ANONYMOUS in index.acl.read})
+
+
+async def _forward_query(request: Request, path: str, nothing_known: object) -> Response:
+    svc = kit.services(request)
+    index = kit.current_index(request)
+    principal = await kit.principal(request)
+    svc.reading.readable(index, principal)  # refuse before reading the body
+    if await svc.forwarding.proxy_for(index) is None:
+        return JSONResponse(nothing_known)
+    body = await read_body(request, MAX_QUERY_BYTES)
+    forwarded = await svc.forwarding.forward(
+        index, principal, path, body=body, headers=request.headers
+    )
+    return _answer(forwarded) if forwarded else JSONResponse(nothing_known)
+
+
+def _answer(forwarded: Forwarded) -> Response:
+    return Response(
+        forwarded.body,
+        status_code=forwarded.status,
+        headers={"content-type": forwarded.content_type, "cache-control": "no-store"},
+    )
+
+
+def _spec(target: NpmPath) -> tuple[str, str]:
+    """``name`` and ``version`` from the segments after ``attestations``."""
+    spec = "/".join(target.endpoint[3:])
+    name, _, version = spec.rpartition("@")
+    if not name or name == "@" or not version or "/" in version:
+        raise NotFoundError(
+            f"'{spec}' is not <name>@<version>.",
+            hint="Ask for /-/npm/v1/attestations/<name>@<version>.",
+        )
+    return name, version
