@@ -20,6 +20,7 @@ from wharf.core.models import (
     Index,
     IndexKind,
     Origin,
+    PackageRule,
     ProjectStatus,
     UpstreamDocument,
 )
@@ -50,6 +51,10 @@ async def test_index_round_trip(metadata_store: SqlMetadataStore) -> None:
         members=("local", "remote"),
         trust_upstream=("corp-*",),
         acl=Acl(read=(":authenticated:",), upload=("alice", "bob")),
+        package_rules=(
+            PackageRule("corp-*", read=(":authenticated:",), upload=("alice",)),
+            PackageRule("corp-secret", unpublish=()),
+        ),
         description="everything",
         created_at=T0,
     )

@@ -16,6 +16,7 @@ import pytest
 from wharf.bootstrap import build_app, build_services, default_indexes
 from wharf.cli.common import local_admin
 from wharf.config.loader import load_settings
+from wharf.core.models import PackageRule
 from wharf.services.auditing import LOCAL
 from wharf.services.container import Services
 from wharf.services.proxying import StoredFile
@@ -219,3 +220,38 @@ async def test_file_download_serves_the_stored_bytes(
     source = await services.reading.open_file(index, "acme", filename)
     assert isinstance(source, StoredFile)
     assert source.sha256 == hashlib.sha256(data).hexdigest()
+
+
+async def test_package_rules_guard_reading_and_uploading_through_the_group(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A rule on the hosted member holds through the group: pages, files, the JSON API and
+    the project list; uploads of matching names need a listed user."""
+    await services.indexes.set_package_rule(
+        "pypi-local", PackageRule("Corp_*", read=("bob",), upload=("alice",))
+    )
+    assert (await upload(client, "corp-tool", "1.0")).status_code == 200
+    assert (await upload(client, "open-tool", "1.0")).status_code == 200
+    refused = await upload(client, "corp-other", "1.0", headers=BOB)
+    assert refused.status_code == 403
+    assert "may be published only by their allowed users" in refused.text
+
+    bob_view = await client.get("/pypi/simple/", headers=BOB)
+    anonymous_view = await client.get("/pypi/simple/")
+    assert "corp-tool" in bob_view.text
+    assert "corp-tool" not in anonymous_view.text
+    assert "open-tool" in anonymous_view.text
+    for path in ("/pypi/simple/corp-tool/", "/pypi/pypi/corp-tool/json",
+                 "/pypi/files/corp-tool/corp_tool-1.0-py3-none-any.whl"):
+        answer = await client.get(path)
+        assert answer.status_code == 401, path
+        assert "sign in to read 'corp-tool'" in answer.text
+        assert (await client.get(path, headers=BOB)).status_code == 200, path
+    assert (await client.get("/pypi/simple/open-tool/")).status_code == 200
+
+    await services.indexes.remove_package_rule("pypi-local", "corp-*")
+    assert (await client.get("/pypi/simple/corp-tool/")).status_code == 200
+    assert "corp-tool" in (await client.get("/pypi/simple/")).text
+
+
+BOB = auth("bob", "bob's password")

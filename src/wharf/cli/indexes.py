@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from wharf.cli.common import add_settings_options, local_admin, run
-from wharf.core.models import ANONYMOUS, AUTHENTICATED, Acl, Index, IndexKind
+from wharf.core.models import ANONYMOUS, AUTHENTICATED, Acl, Index, IndexKind, PackageRule
 from wharf.services.container import Services
 
 if TYPE_CHECKING:
@@ -44,6 +44,28 @@ def register(commands: Commands) -> None:
     delete.add_argument("name")
     delete.set_defaults(handler=delete_index)
 
+    rule = index.add_parser(
+        "rule", help="who may read, publish and unpublish packages matching a pattern",
+    ).add_subparsers(dest="rule_verb", required=True, metavar="{add,remove}")
+    add_rule = rule.add_parser(
+        "add", help="add a package rule, or replace the one with the same pattern",
+        description="Example: wharf index rule add npm-local '@corp/*' --read :authenticated: "
+        "--upload alice --upload bob --unpublish alice. An option left out keeps the "
+        "index's ACL for that action; the first matching rule wins, and groups apply the "
+        "rules of their members.",
+    )
+    add_rule.add_argument("name", help="the index")
+    add_rule.add_argument("pattern", help="package name pattern (fnmatch), e.g. '@corp/*'")
+    for action, text in (("read", "who may read"), ("upload", "who may publish"),
+                         ("unpublish", "who may unpublish any release")):
+        add_rule.add_argument(f"--{action}", action="append", metavar="WHO",
+                              help=f"{text}: user names, {ANONYMOUS} or {AUTHENTICATED}")
+    add_rule.set_defaults(handler=add_package_rule)
+    remove_rule = rule.add_parser("remove", help="remove the rule for a pattern")
+    remove_rule.add_argument("name", help="the index")
+    remove_rule.add_argument("pattern")
+    remove_rule.set_defaults(handler=remove_package_rule)
+
     release = commands.add_parser("release", help="yank, unyank or delete a release")
     verbs = release.add_subparsers(dest="verb", required=True, metavar="{yank,unyank,delete}")
     parsers = []
@@ -63,7 +85,7 @@ def register(commands: Commands) -> None:
     pdelete.add_argument("index")
     pdelete.add_argument("project")
     pdelete.set_defaults(handler=delete_project)
-    for parser in (create, listing, show, delete, pdelete, *parsers):
+    for parser in (create, listing, show, delete, add_rule, remove_rule, pdelete, *parsers):
         add_settings_options(parser)
 
 
@@ -76,7 +98,41 @@ def describe(index: Index) -> str:
     if index.trust_upstream:
         parts.append("trusts upstream for " + ", ".join(index.trust_upstream))
     parts.append(f"read: {', '.join(index.acl.read)}; upload: {', '.join(index.acl.upload)}")
-    return "  ".join(parts)
+    lines = ["  ".join(parts)]
+    lines += [f"  rule {describe_rule(rule)}" for rule in index.package_rules]
+    return "\n".join(lines)
+
+
+def describe_rule(rule: PackageRule) -> str:
+    said = [
+        f"{action}: {', '.join(who)}"
+        for action in ("read", "upload", "unpublish")
+        if (who := getattr(rule, action)) is not None
+    ]
+    return f"'{rule.pattern}'  " + ("; ".join(said) or "(the index's ACL)")
+
+
+def add_package_rule(args: argparse.Namespace) -> int:
+    rule = PackageRule(
+        args.pattern,
+        read=tuple(args.read) if args.read else None,
+        upload=tuple(args.upload) if args.upload else None,
+        unpublish=tuple(args.unpublish) if args.unpublish else None,
+    )
+
+    async def work(s: Services) -> Index:
+        return await s.indexes.set_package_rule(args.name, rule)
+
+    print(describe(run(args, work)))
+    return 0
+
+
+def remove_package_rule(args: argparse.Namespace) -> int:
+    async def work(s: Services) -> Index:
+        return await s.indexes.remove_package_rule(args.name, args.pattern)
+
+    print(describe(run(args, work)))
+    return 0
 
 
 def create_index(args: argparse.Namespace) -> int:

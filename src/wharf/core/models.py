@@ -39,6 +39,23 @@ class Acl:
 
 
 @dataclass(frozen=True, slots=True)
+class PackageRule:
+    """Who may read, publish and unpublish the packages of an index whose normalised names
+    match ``pattern`` (fnmatch: ``@corp/*``, ``corp-*``). A list left None keeps the
+    index's ACL for that action; the first matching rule of an index wins, and a group
+    applies its own rules, then its members'.
+
+    ``unpublish`` names who may remove any release of a matching package; without it,
+    publishers remove only what they uploaded (and administrators anything).
+    """
+
+    pattern: str
+    read: tuple[str, ...] | None = None
+    upload: tuple[str, ...] | None = None
+    unpublish: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     """A named collection of packages of one format."""
 
@@ -53,6 +70,7 @@ class Index:
     """Group indexes: name patterns (fnmatch on normalised names) whose upstream releases may
     merge with hosted ones. Empty: a hosted name always hides the upstream name."""
     acl: Acl = field(default_factory=Acl)
+    package_rules: tuple[PackageRule, ...] = ()
     description: str = ""
     created_at: datetime | None = None
 

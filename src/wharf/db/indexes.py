@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from wharf.core.errors import ConflictError, NotFoundError
-from wharf.core.models import Acl, Index, IndexKind
+from wharf.core.models import Acl, Index, IndexKind, PackageRule
 from wharf.db.base import StoreBase, bump_serial, utc_now
 from wharf.db.tables import (
     artifacts,
@@ -29,6 +29,7 @@ def index_from_row(row: sa.Row[Any]) -> Index:
         members=tuple(row.members),
         trust_upstream=tuple(row.trust_upstream),
         acl=Acl(read=tuple(row.acl_read), upload=tuple(row.acl_upload)),
+        package_rules=tuple(rule_from_json(rule) for rule in row.package_rules or ()),
         description=row.description,
         created_at=row.created_at,
     )
@@ -41,8 +42,26 @@ def _settings(index: Index) -> dict[str, Any]:
         "trust_upstream": list(index.trust_upstream),
         "acl_read": list(index.acl.read),
         "acl_upload": list(index.acl.upload),
+        "package_rules": [rule_to_json(rule) for rule in index.package_rules],
         "description": index.description,
     }
+
+
+def rule_to_json(rule: PackageRule) -> dict[str, Any]:
+    found: dict[str, Any] = {"pattern": rule.pattern}
+    for action in ("read", "upload", "unpublish"):
+        who = getattr(rule, action)
+        if who is not None:
+            found[action] = list(who)
+    return found
+
+
+def rule_from_json(data: dict[str, Any]) -> PackageRule:
+    def who(action: str) -> tuple[str, ...] | None:
+        value = data.get(action)
+        return None if value is None else tuple(value)
+
+    return PackageRule(data["pattern"], who("read"), who("upload"), who("unpublish"))
 
 
 def fetch_index(connection: sa.Connection, name: str) -> Index | None:

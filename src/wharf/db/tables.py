@@ -80,6 +80,7 @@ indexes = sa.Table(
     sa.Column("trust_upstream", sa.JSON, nullable=False),
     sa.Column("acl_read", sa.JSON, nullable=False),
     sa.Column("acl_upload", sa.JSON, nullable=False),
+    sa.Column("package_rules", sa.JSON, nullable=True),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )

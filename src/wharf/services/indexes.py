@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from wharf.core.errors import ConflictError, InvalidRequestError, NotFoundError
-from wharf.core.models import Index, IndexKind
+from wharf.core.models import Index, IndexKind, PackageRule
 from wharf.core.ports import ChangeStamps, Clock, MetadataStore
 from wharf.formats.base import Format
 
@@ -91,6 +91,53 @@ class IndexService:
                 except ConflictError:  # another worker created it first
                     continue
         return created
+
+    async def set_package_rule(self, name: str, rule: PackageRule) -> Index:
+        """Add a rule to an index, or replace the one with the same pattern in place."""
+        index = await self.get(name)
+        pattern = self._formats[index.format].normalize(rule.pattern.strip())
+        if not pattern:
+            raise InvalidRequestError(
+                "A package rule needs a name pattern.", hint="For example: '@corp/*' or 'corp-*'."
+            )
+        rule = replace(rule, pattern=pattern)
+        rules = list(index.package_rules)
+        at = next((i for i, r in enumerate(rules) if r.pattern == pattern), None)
+        if at is None:
+            rules.append(rule)
+        else:
+            rules[at] = rule
+        return await self.update(replace(index, package_rules=tuple(rules)))
+
+    async def remove_package_rule(self, name: str, pattern: str) -> Index:
+        index = await self.get(name)
+        pattern = self._formats[index.format].normalize(pattern.strip())
+        kept = tuple(r for r in index.package_rules if r.pattern != pattern)
+        if len(kept) == len(index.package_rules):
+            raise NotFoundError(
+                f"Index '{name}' has no package rule for '{pattern}'.",
+                hint=f"See its rules with: wharf index show {name}",
+            )
+        return await self.update(replace(index, package_rules=kept))
+
+    async def package_rules(self, index: Index) -> tuple[PackageRule, ...]:
+        """The package rules that apply in ``index``: its own, then (for a group) those of
+        its members in order, so a rule set on a hosted index holds through every group."""
+        found: list[PackageRule] = []
+        seen: set[str] = set()
+
+        async def gather(current: Index) -> None:
+            if current.name in seen:
+                return
+            seen.add(current.name)
+            found.extend(current.package_rules)
+            for member in current.members:
+                candidate = await self.find(member)
+                if candidate is not None:
+                    await gather(candidate)
+
+        await gather(index)
+        return tuple(found)
 
     async def hosted_target(self, index: Index) -> Index:
         """Where an upload sent to ``index`` goes: itself, or a group's first hosted member."""

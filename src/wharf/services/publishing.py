@@ -91,9 +91,10 @@ class PublishService:
     ) -> Published:
         requested = await self._indexes.get(index_name)
         index = await self._indexes.hosted_target(requested)
-        require(principal, Action.UPLOAD, index)
         fmt = self._formats[index.format]
         project = fmt.normalize(upload.display_name)
+        rules = await self._indexes.package_rules(requested)
+        require(principal, Action.UPLOAD, index, project, rules)
 
         existing_file = await self._store.get_artifact(index.name, upload.filename)
         if existing_file is not None:

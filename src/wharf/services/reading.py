@@ -23,7 +23,7 @@ from wharf.core.models import (
 from wharf.core.ports import BlobStore, ChangeStamps, MetadataStore
 from wharf.formats.base import Format
 from wharf.policy.shadowing import hides_upstream
-from wharf.services.access import require
+from wharf.services.access import permits, require
 from wharf.services.indexes import IndexService
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.proxying import FileSource, ProxyService, StoredFile
@@ -62,6 +62,22 @@ class ReadService:
         """``index``, once ``principal`` is known to be allowed to read it."""
         require(principal, Action.READ, index)
         return index
+
+    async def readable_project(self, index: Index, principal: Principal, project: str) -> Index:
+        """``index``, once ``principal`` may read ``project`` in it (the index's ACL, and
+        the package rules of the index and, for a group, of its members)."""
+        rules = await self._indexes.package_rules(index)
+        require(principal, Action.READ, index, self.normalize(index, project), rules)
+        return index
+
+    async def visible(
+        self, index: Index, principal: Principal, names: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """``names`` (as ``projects`` lists them) without those the principal may not read."""
+        rules = await self._indexes.package_rules(index)
+        if not rules:
+            return names
+        return [n for n in names if permits(principal, Action.READ, index, n[0], rules)]
 
     def normalize(self, index: Index, project: str) -> str:
         return self._formats[index.format].normalize(project)

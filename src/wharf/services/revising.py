@@ -16,7 +16,7 @@ from wharf.core.errors import ForbiddenError, NotFoundError
 from wharf.core.models import Action, Artifact, Index, Principal
 from wharf.core.ports import ChangeStamps, MetadataStore
 from wharf.formats.base import Format
-from wharf.services.access import permits, require
+from wharf.services.access import may_unpublish, permits, require
 from wharf.services.auditing import AuditService, Client
 from wharf.services.indexes import IndexService
 from wharf.services.stamping import touch_project
@@ -39,8 +39,8 @@ class RevisionService:
 
     async def _target(self, index: Index, project: str, principal: Principal) -> tuple[str, str]:
         hosted = await self._indexes.hosted_target(index)
-        require(principal, Action.UPLOAD, hosted)
         name = self._formats[hosted.format].normalize(project)
+        require(principal, Action.UPLOAD, hosted, name, await self._indexes.package_rules(index))
         if await self._store.get_project(hosted.name, name) is None:
             raise NotFoundError(
                 f"No package '{name}' in '{hosted.name}'.",
@@ -98,7 +98,14 @@ class RevisionService:
             missing = sorted(set(versions) - known)
             if missing:
                 raise NotFoundError(f"No version {', '.join(missing)} of '{name}'.")
-        if not permits(principal, Action.ADMIN, hosted):
+        allowed = may_unpublish(principal, name, await self._indexes.package_rules(index))
+        if allowed is False and not permits(principal, Action.ADMIN, hosted):
+            raise ForbiddenError(
+                f"'{principal.user}' may not unpublish '{name}': a package rule of "
+                f"'{index.name}' names who may.",
+                hint=f"See the rules with: wharf index show {index.name}",
+            )
+        if allowed is None and not permits(principal, Action.ADMIN, hosted):
             others = sorted({a.uploader or "?" for a in chosen if a.uploader != principal.user})
             if others:
                 raise ForbiddenError(

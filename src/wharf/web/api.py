@@ -28,6 +28,13 @@ def index_json(index: Index) -> dict[str, Any]:
         "members": list(index.members),
         "trust_upstream": list(index.trust_upstream),
         "acl": {"read": list(index.acl.read), "upload": list(index.acl.upload)},
+        "package_rules": [
+            {"pattern": rule.pattern, **{
+                action: list(who) for action in ("read", "upload", "unpublish")
+                if (who := getattr(rule, action)) is not None
+            }}
+            for rule in index.package_rules
+        ],
         "description": index.description,
         "created_at": iso(index.created_at),
     }

@@ -24,6 +24,13 @@ async def readable(request: Request) -> Index:
     return kit.services(request).reading.readable(index, await kit.principal(request))
 
 
+async def readable_package(request: Request, name: str) -> Index:
+    """The index, once the caller may read package ``name`` in it (package rules)."""
+    index = kit.current_index(request)
+    principal = await kit.principal(request)
+    return await kit.services(request).reading.readable_project(index, principal, name)
+
+
 def registry_url(request: Request) -> str:
     """The index root as clients reach it (honours ``public_url`` and trusted proxies)."""
     return kit.index_url(request) + "/"
@@ -41,7 +48,7 @@ def etag_for(body: bytes) -> str:
 
 async def get_packument(request: Request, target: NpmPath) -> Response:
     svc = kit.services(request)
-    index = await readable(request)
+    index = await readable_package(request, target.name)
     name = names.normalize(target.name)
     abbreviated = media.wants_abbreviated(request.headers.get("accept"))
     url = registry_url(request)
@@ -70,7 +77,7 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
 
 
 async def version(request: Request, target: NpmPath) -> Response:
-    index = await readable(request)
+    index = await readable_package(request, target.name)
     package, _ = await load_package(request, index, target.name)
     found = packument.single_version(package, target.spec, registry_url(request))
     if found is None:
@@ -82,14 +89,14 @@ async def version(request: Request, target: NpmPath) -> Response:
 
 
 async def dist_tags(request: Request, target: NpmPath) -> Response:
-    index = await readable(request)
+    index = await readable_package(request, target.name)
     package, _ = await load_package(request, index, target.name)
     return JSONResponse(packument.dist_tags(package))
 
 
 async def tarball(request: Request, target: NpmPath) -> Response:
     svc = kit.services(request)
-    index = await readable(request)
+    index = await readable_package(request, target.name)
     name = names.normalize(target.name)
     filename = names.filename_from_tarball_path(name, target.file)
     source = await svc.reading.open_file(index, name, filename)

@@ -39,10 +39,10 @@ async def search(request: Request, target: NpmPath) -> Response:
     size = _clamp(request.query_params.get("size"), 20, MAX_RESULTS)
     start = _clamp(request.query_params.get("from"), 0, 100_000)
     terms = [t for t in text.split() if ":" not in t]
-    names = [
-        name for name, _ in await kit.services(request).reading.projects(index)
-        if all(term in name.lower() for term in terms)
-    ]
+    reading = kit.services(request).reading
+    listed = await reading.visible(index, await kit.principal(request),
+                                   await reading.projects(index))
+    names = [name for name, _ in listed if all(term in name.lower() for term in terms)]
     names.sort(key=lambda n: (n.lower() not in terms, n))
     objects = [
         obj for name in names[start : start + size]

@@ -21,7 +21,7 @@ from wharf.core.errors import NotFoundError
 from wharf.core.models import ANONYMOUS, IndexKind
 from wharf.formats.npm import names, provenance
 from wharf.formats.npm.paths import NpmPath
-from wharf.formats.npm.routes.reading import readable
+from wharf.formats.npm.routes.reading import readable, readable_package
 from wharf.formats.npm.routes.writing import read_body
 from wharf.formats.npm.upstream import escape_name
 from wharf.services.forwarding import Forwarded
@@ -85,8 +85,8 @@ async def attestations(request: Request, target: NpmPath) -> Response:
     """``GET /-/npm/v1/attestations/<name>@<version>`` (scoped names as ``@scope%2fname``
     or ``@scope/name``): ``{"attestations": [{"predicateType", "bundle"}]}``."""
     svc = kit.services(request)
-    index = await readable(request)
     name, version = _spec(target)
+    index = await readable_package(request, name)
     view = await svc.reading.page(index, names.normalize(name))
     entry = next((e for e in view.page.files if e.version == version), None)
     if entry is None:

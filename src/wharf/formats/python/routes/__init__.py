@@ -43,6 +43,13 @@ async def readable(request: Request) -> Index:
     return kit.services(request).reading.readable(index, await kit.principal(request))
 
 
+async def readable_project(request: Request, project: str) -> Index:
+    """The request's index, once the caller may read ``project`` in it (package rules)."""
+    index = kit.current_index(request)
+    principal = await kit.principal(request)
+    return await kit.services(request).reading.readable_project(index, principal, project)
+
+
 @guarded
 async def index_root(request: Request) -> Response:
     return RedirectResponse(request.url.path.rstrip("/") + "/simple/", status_code=302)
@@ -54,11 +61,16 @@ async def simple_root(request: Request) -> Response:
     index = await readable(request)
     media_type = negotiated(request)
 
+    principal = await kit.principal(request)
+
     async def build() -> tuple[Rendered, None]:
-        body = simple.render_index(await svc.reading.projects(index), media_type)
+        names = await svc.reading.projects(index)
+        body = simple.render_index(await svc.reading.visible(index, principal, names), media_type)
         return Rendered(body, simple.etag_for(body)), None
 
-    key = ("simple-root", index.name, media_type)
+    # Package rules may hide names from some readers: then the page depends on who asks.
+    restricted = bool(await svc.indexes.package_rules(index))
+    key = ("simple-root", index.name, media_type, principal.user if restricted else None)
     rendered = await svc.pages.get(key, svc.reading.index_token(index), build)
     return kit.page_response(request, rendered, media_type)
 
@@ -66,8 +78,8 @@ async def simple_root(request: Request) -> Response:
 @guarded
 async def simple_project(request: Request) -> Response:
     svc = kit.services(request)
-    index = await readable(request)
     given = request.path_params["project"]
+    index = await readable_project(request, given)
     project = normalize(given)
     if project != given or not request.url.path.endswith("/"):
         return RedirectResponse(f"{request.scope['root_path']}/simple/{project}/", status_code=301)
@@ -86,8 +98,8 @@ async def simple_project(request: Request) -> Response:
 @guarded
 async def project_json(request: Request) -> Response:
     svc = kit.services(request)
-    index = await readable(request)
     project = normalize(request.path_params["project"])
+    index = await readable_project(request, project)
     version = request.path_params.get("version")
     index_url = kit.index_url(request)
 
@@ -106,8 +118,8 @@ async def project_json(request: Request) -> Response:
 @guarded
 async def download(request: Request) -> Response:
     svc = kit.services(request)
-    index = await readable(request)
     project = normalize(request.path_params["project"])
+    index = await readable_project(request, project)
     filename = request.path_params["filename"]
     if "/" in filename or filename.startswith("."):
         raise NotFoundError(f"No file '{filename}'.")
