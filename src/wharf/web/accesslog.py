@@ -28,10 +28,15 @@ class AccessLog:
         scope[LOG_KEY] = note
 
         async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 note["status"] = message["status"]
-            elif message["type"] == "http.response.body":
+                note["length"] = declared_length(message.get("headers", ()))
+            elif kind == "http.response.body":
                 note["bytes"] += len(message.get("body", b""))
+            elif kind == "http.response.pathsend":
+                # The server sends the file itself: count what the response declared.
+                note["bytes"] += note.get("length") or 0
             await send(message)
 
         try:
@@ -61,3 +66,11 @@ class AccessLog:
                 "%(principal)s %(index)s",
                 fields,
             )
+
+
+def declared_length(headers: Any) -> int | None:
+    """The Content-Length of a response start message, if it has a valid one."""
+    for name, value in headers:
+        if name.lower() == b"content-length" and value.isdigit():
+            return int(value)
+    return None
