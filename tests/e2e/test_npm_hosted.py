@@ -221,3 +221,12 @@ def test_concurrent_publishes_of_one_package_all_survive(
     result = npm_user.run("install", cwd=project)
     assert result.ok, str(result)
     assert (installed(project, name) or {}).get("version") == "1.0.5"
+
+
+def test_owner_ls_names_the_publishers(npm_user: NpmUser, tmp_path: Path) -> None:
+    name = "wharf-e2e-npm-owned"
+    result = npm_user.run("publish", cwd=write_package(tmp_path / "src", name, "1.0.0"))
+    assert result.ok, str(result)
+    result = npm_user.run("owner", "ls", name)
+    assert result.ok, str(result)
+    assert result.output.split()[0] == ADMIN[0], str(result)
