@@ -1,5 +1,5 @@
-"""The JavaScript package managers besides npm (pnpm 10, yarn classic 1.x, yarn berry 4.x),
-installed once per machine and run shut off from the machine's configuration.
+"""The JavaScript package managers besides npm (pnpm 10, yarn classic 1.x, yarn berry 4.x,
+bun 1.x), installed once per machine and run shut off from the machine's configuration.
 
 The tools come from the machine's own npm and its own registry configuration (never the
 Wharf under test) into ``~/.cache/wharf-e2e-tools/<versions>``: installed into a temporary
@@ -27,7 +27,7 @@ from .servers import clean_environ
 NODE = shutil.which("node") or "node"
 NPM = shutil.which("npm") or "npm"
 # Exact majors: pnpm 11 needs Node 22, the machine has Node 20.
-PACKAGES = {"pnpm": "10", "yarn": "1", "@yarnpkg/cli-dist": "4"}
+PACKAGES = {"pnpm": "10", "yarn": "1", "@yarnpkg/cli-dist": "4", "bun": "1"}
 CACHE_DIR_NAME = "-".join(f"{name.rsplit('/', 1)[-1]}{major}" for name, major in PACKAGES.items())
 INSTALL_TIMEOUT = 600
 CLIENT_TIMEOUT = 180
@@ -58,8 +58,16 @@ class JsTools:
     def yarn_berry(self) -> Path:
         return self.prefix / "node_modules" / "@yarnpkg" / "cli-dist" / "bin" / "yarn.js"
 
+    @property
+    def bun(self) -> Path:
+        """A native executable from the platform's optional package (``bun/bin/bun.exe`` is
+        a placeholder until the install script runs, and scripts are not run here)."""
+        found = sorted((self.prefix / "node_modules" / "@oven").glob("bun-*/bin/bun"))
+        return found[0] if found else self.prefix / "node_modules" / "@oven" / "missing"
+
     def entry_points(self) -> dict[str, Path]:
-        return {"pnpm": self.pnpm, "yarn": self.yarn_classic, "@yarnpkg/cli-dist": self.yarn_berry}
+        return {"pnpm": self.pnpm, "yarn": self.yarn_classic, "@yarnpkg/cli-dist": self.yarn_berry,
+                "bun": self.bun}
 
 
 def cache_root() -> Path:
@@ -226,9 +234,13 @@ class JsClient(ABC):
     def configure(self, project: Path) -> None:  # noqa: B027 (an optional hook)
         """Per-project configuration, written before every command run in ``project``."""
 
+    def command(self) -> list[str]:
+        """How the client is started: its JavaScript entry point under node."""
+        return [NODE, str(self.entry_point)]
+
     def run(self, *args: str, cwd: Path, timeout: float = CLIENT_TIMEOUT) -> Run:
         self.configure(cwd)
-        argv = [NODE, str(self.entry_point), *args]
+        argv = [*self.command(), *args]
         try:
             result = subprocess.run(
                 argv,
@@ -390,6 +402,42 @@ class YarnBerry(JsClient):
         return self.run("npm", "publish", cwd=directory)
 
 
+class Bun(JsClient):
+    name = "bun"
+    lockfile = "bun.lock"
+
+    @property
+    def entry_point(self) -> Path:
+        return self.tools.bun
+
+    def command(self) -> list[str]:
+        return [str(self.entry_point)]
+
+    def env(self) -> dict[str, str]:
+        return isolated_environ(
+            self.home,
+            BUN_INSTALL=str(self.home / "bun"),
+            BUN_INSTALL_CACHE_DIR=str(self.home / "bun-cache"),
+            DO_NOT_TRACK="1",
+            NPM_CONFIG_USERCONFIG=str(self.home / ".npmrc"),
+        )
+
+    def configure(self, project: Path) -> None:
+        """The project's bunfig.toml: the registry and, when given, the token."""
+        registry = {"url": self.registry, **({"token": self.token} if self.token else {})}
+        entries = ", ".join(f"{key} = {json.dumps(value)}" for key, value in registry.items())
+        (project / "bunfig.toml").write_text(
+            f"[install]\nregistry = {{ {entries} }}\nsaveTextLockfile = true\n"
+            "\n[install.cache]\ndisable = false\n"
+        )
+
+    def install(self, project: Path, *, frozen: bool = False) -> Run:
+        return self.run("install", *(["--frozen-lockfile"] if frozen else []), cwd=project)
+
+    def publish(self, directory: Path) -> Run:
+        return self.run("publish", cwd=directory)
+
+
 CLIENTS: dict[str, type[JsClient]] = {
-    client.name: client for client in (Pnpm, YarnClassic, YarnBerry)
+    client.name: client for client in (Pnpm, YarnClassic, YarnBerry, Bun)
 }

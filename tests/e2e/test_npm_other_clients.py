@@ -1,8 +1,8 @@
 """Wharf's npm registry driven by the package managers besides npm: pnpm 10, yarn classic
-(1.x) and yarn berry (4.x). Each installs private packages from the group ``/npm/`` with an
-empty cache, reinstalls frozen from the lockfile it wrote, and publishes with a Wharf token
-(npm then installs what it published); plus each client's own registry commands, and pnpm
-through a proxy whose upstream goes away."""
+(1.x), yarn berry (4.x) and bun (1.x). Each installs private packages from the group
+``/npm/`` with an empty cache, reinstalls frozen from the lockfile it wrote, and publishes
+with a Wharf token (npm then installs what it published); plus each client's own registry
+commands, and pnpm through a proxy whose upstream goes away."""
 
 from __future__ import annotations
 
