@@ -79,33 +79,43 @@ class NpmUser:
     def login(self, name: str, password: str, timeout: float = 60) -> Run:
         """``npm login --auth-type=legacy``, answering its prompts on a pseudo-terminal."""
         argv = [NPM, "login", "--auth-type=legacy"]
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: become npm
-            os.chdir(self.home)
-            os.execvpe(NPM, argv, self.env())
         answers = [(b"Username:", name), (b"Password:", password)]
-        output = b""
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                ready, _, _ = select.select([fd], [], [], 0.2)
-                if not ready:
-                    continue
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                output += chunk
-                if answers and answers[0][0] in output.rsplit(b"\n", 1)[-1]:
-                    os.write(fd, answers.pop(0)[1].encode() + b"\r")
-        finally:
-            os.close(fd)
-        if time.monotonic() >= deadline:
-            os.kill(pid, 9)
-        _, status = os.waitpid(pid, 0)
-        return Run(argv, os.waitstatus_to_exitcode(status), output.decode(errors="replace"))
+        return answer_prompts(argv, self.env(), self.home, answers, timeout)
+
+
+def answer_prompts(
+    argv: list[str], env: dict[str, str], cwd: Path, answers: list[tuple[bytes, str]],
+    timeout: float = 60,
+) -> Run:
+    """Run a command on a pseudo-terminal, typing each answer when its prompt shows up on
+    the current line (clients ask for credentials only on a terminal)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the command
+        os.chdir(cwd)
+        os.execvpe(argv[0], argv, env)
+    pending = list(answers)
+    output = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if pending and pending[0][0] in output.rsplit(b"\n", 1)[-1]:
+                os.write(fd, pending.pop(0)[1].encode() + b"\r")
+    finally:
+        os.close(fd)
+    if time.monotonic() >= deadline:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    return Run(argv, os.waitstatus_to_exitcode(status), output.decode(errors="replace"))
 
 
 def new_user(root: Path, registry: str) -> NpmUser:

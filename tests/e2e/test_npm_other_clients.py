@@ -17,7 +17,7 @@ import pytest
 
 from . import npm_clients
 from .js_tools import CLIENTS, JsClient, JsTools, Pnpm, ToolsUnavailable, YarnBerry, ensure_tools
-from .npm_clients import NpmUser, installed, write_package, write_project
+from .npm_clients import NpmUser, answer_prompts, installed, write_package, write_project
 from .servers import ADMIN, DeadEndpoint, StartServer, WharfServer
 
 pytestmark = pytest.mark.e2e
@@ -287,3 +287,27 @@ def test_pnpm_through_a_proxy_keeps_installing_with_upstream_down(
     run = cold.install(project)
     assert run.ok, f"{run}\n--- proxy log ---\n{proxy.log()}"
     assert_versions(project, {PUBLIC: "1.1.0"}, run)
+
+
+def test_yarn_berry_and_pnpm_log_in_with_a_wharf_account(
+    js_tools: JsTools, registry: Registry, tmp_path: Path
+) -> None:
+    """``yarn npm login`` and ``pnpm login`` ask for a user name and password on a terminal
+    and keep the Wharf token they get; ``whoami`` then names the user."""
+    answers = [(b"Username", ADMIN[0]), (b"Password", ADMIN[1])]
+    berry = YarnBerry(js_tools, tmp_path / "berry-home", registry.url)
+    project = write_project(tmp_path / "berry-app", {})
+    berry.configure(project)
+    run = answer_prompts([*berry.command(), "npm", "login"], berry.env(), project, answers)
+    assert run.ok, str(run)
+    who = berry.run("npm", "whoami", cwd=project)
+    assert who.ok, str(who)
+    assert ADMIN[0] in who.output, str(who)
+
+    pnpm = Pnpm(js_tools, tmp_path / "pnpm-home", registry.url)
+    project = write_project(tmp_path / "pnpm-app", {})
+    run = answer_prompts([*pnpm.command(), "login"], pnpm.env(), project, answers)
+    assert run.ok, str(run)
+    who = pnpm.run("whoami", cwd=project)
+    assert who.ok, str(who)
+    assert ADMIN[0] in who.output, str(who)
