@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from starlette.types import ASGIApp
 
@@ -22,6 +23,8 @@ from wharf.db import open_metadata_store
 from wharf.formats.base import Format
 from wharf.formats.npm.format import NpmFormat
 from wharf.formats.npm.routes import build_routes as npm_routes
+from wharf.formats.npm.signing import KEY_FILE as NPM_KEY_FILE
+from wharf.formats.npm.signing import load_or_create as load_npm_signer
 from wharf.formats.python.format import PythonFormat
 from wharf.formats.python.routes import build_routes as python_routes
 from wharf.security.passwords import Argon2PasswordHasher
@@ -47,8 +50,13 @@ from wharf.upstreams.http import HttpUpstream
 from wharf.web.app import create_app as create_web_app
 
 
-def build_formats() -> dict[str, Format]:
-    return {"python": PythonFormat(), "npm": NpmFormat()}
+def build_formats(data_dir: Path) -> dict[str, Format]:
+    """The formats; npm signs hosted versions with the data directory's key (made on the
+    first start)."""
+    return {
+        "python": PythonFormat(),
+        "npm": NpmFormat(signer=load_npm_signer(data_dir / NPM_KEY_FILE)),
+    }
 
 
 async def build_services(
@@ -63,7 +71,7 @@ async def build_services(
     stamps = FileChangeStamps(data_dir / "run" / "stamps")
     locks = FileLocks(data_dir / "run" / "locks")
     upstream = upstream or HttpUpstream(timeout=settings.proxy.timeout)
-    formats = build_formats()
+    formats = build_formats(data_dir)
     clock = clock or SystemClock()
     indexes = IndexService(store, stamps, formats, clock)
     audit = AuditService(store, clock)
@@ -98,6 +106,7 @@ async def build_services(
             settings.blob_root / "tmp",
         ),
         upstream=upstream,
+        formats=formats,
     )
 
 

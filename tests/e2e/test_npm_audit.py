@@ -1,10 +1,12 @@
 """``npm audit`` through Wharf with the real npm client, and the data ``npm audit
-signatures`` verifies (signing keys and registry signatures) served intact.
+signatures`` verifies (signing keys and registry signatures): upstream's served intact,
+Wharf's own on the packages published to it.
 
 A tiny registry on loopback (started by this module) plays the upstream: it serves one
 package built with ``npm pack``, signs it with a key of its own (``dist.signatures``,
 ``/-/npm/v1/keys``) and knows one high-severity advisory for it. Wharf W proxies it; a
-project installs the package through W's group; the audits then go through W.
+project installs the package through W's group; the audits then go through W. A second
+project also depends on a private package published to W.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import functools
 import gzip
 import hashlib
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ pytestmark = pytest.mark.e2e
 NAME = "wharf-e2e-vulnerable"
 VERSION = "1.0.0"
 ADVISORY_ID = 424242
+PRIVATE = "@wharf-e2e/signed-private"
 
 
 @dataclass
@@ -204,7 +208,7 @@ def test_signatures_served_by_wharf_verify_with_the_keys_served_by_wharf(setup: 
     Sigstore TUF root from a public CDN, which a test on loopback cannot reach."""
     registry = f"{setup.wharf.url}/npm"
     keys = httpx.get(f"{registry}/-/npm/v1/keys").json()["keys"]
-    assert keys == setup.registry.keys()["keys"]
+    assert keys[1:] == setup.registry.keys()["keys"]  # after Wharf's own key
     full = httpx.get(f"{registry}/{NAME}", headers={"accept": "application/json"}).json()
     corgi = httpx.get(
         f"{registry}/{NAME}", headers={"accept": "application/vnd.npm.install-v1+json"}
@@ -222,3 +226,66 @@ def test_signatures_served_by_wharf_verify_with_the_keys_served_by_wharf(setup: 
         public.verify(base64.b64decode(signature["sig"]),
                       f"{NAME}@{VERSION}:{dist['integrity']}".encode(),
                       ec.ECDSA(hashes.SHA256()))
+
+
+def test_a_tree_of_private_and_public_packages_has_every_signature_verified(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """The mixed tree ``npm audit signatures`` used to fail on ("missing" signatures for
+    the private package, since the registry lists keys): every installed version must now
+    carry a registry signature that verifies with a key Wharf serves."""
+    published = setup.user.run("publish", cwd=write_package(tmp_path / "src", PRIVATE, "1.0.0"))
+    assert published.ok, str(published)
+    project = write_project(tmp_path / "mixed", {NAME: VERSION, PRIVATE: "1.0.0"})
+    install = setup.user.run("install", cwd=project)
+    assert install.ok, str(install)
+
+    registry = f"{setup.wharf.url}/npm"
+    keys = httpx.get(f"{registry}/-/npm/v1/keys").json()["keys"]
+    assert [k["keyid"] for k in keys][1:] == [setup.registry.keyid]
+    lock = json.loads((project / "package-lock.json").read_text())
+    installed_versions = {
+        location.rpartition("node_modules/")[2]: entry
+        for location, entry in lock["packages"].items() if location
+    }
+    assert set(installed_versions) == {NAME, PRIVATE}
+    signers = {}
+    for name, entry in installed_versions.items():
+        assert entry["resolved"].startswith(registry + "/")
+        # npm asks for the full packument when verifying (pacote: verifySignatures).
+        document = httpx.get(f"{registry}/{name.replace('/', '%2f')}",
+                             headers={"accept": "application/json"}).json()
+        manifest = document["versions"][entry["version"]]
+        assert manifest["dist"]["integrity"] == entry["integrity"]  # what was installed
+        signers[name] = npm_verifies(keys, manifest)
+    assert signers == {NAME: setup.registry.keyid, PRIVATE: keys[0]["keyid"]}
+
+    # The real command, once: it first fetches the Sigstore trust root from the internet,
+    # which a machine without internet access cannot reach. When it can run, it must pass.
+    try:
+        audit = setup.user.run("audit", "signatures", cwd=project, timeout=60)
+    except subprocess.TimeoutExpired:
+        return
+    if audit.ok:
+        assert "2 packages have verified registry signatures" in audit.output, str(audit)
+    else:  # only the trust root's fetch may fail, never a signature
+        assert "network request to" in audit.output, str(audit)
+        assert "missing" not in audit.output, str(audit)
+        assert "invalid" not in audit.output, str(audit)
+
+
+def npm_verifies(keys: list[dict[str, Any]], manifest: dict[str, Any]) -> str:
+    """pacote's check of ``dist.signatures`` (with the keys of ``/-/npm/v1/keys``); the
+    keyid that signed. Fails the test where npm would report or throw."""
+    dist = manifest["dist"]
+    assert dist.get("signatures"), f"{manifest['_id']}: missing registry signature"
+    message = f"{manifest['_id']}:{dist['integrity']}".encode()
+    assert manifest["_id"] == f"{manifest['name']}@{manifest['version']}"
+    for signature in dist["signatures"]:
+        [key] = [k for k in keys if k["keyid"] == signature["keyid"]]  # EMISSINGSIGNATUREKEY
+        assert key["expires"] is None
+        pem = f"-----BEGIN PUBLIC KEY-----\n{key['key']}\n-----END PUBLIC KEY-----"
+        public = serialization.load_pem_public_key(pem.encode())
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        public.verify(base64.b64decode(signature["sig"]), message, ec.ECDSA(hashes.SHA256()))
+    return str(dist["signatures"][0]["keyid"])

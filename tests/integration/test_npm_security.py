@@ -23,6 +23,8 @@ from scripted import ScriptedUpstream
 from wharf.bootstrap import build_app, build_services, default_indexes
 from wharf.config.loader import load_settings
 from wharf.core.models import AUTHENTICATED, Acl, Index, IndexKind
+from wharf.formats.npm.format import NpmFormat
+from wharf.formats.npm.signing import load_or_create, verify
 from wharf.services.container import Services
 
 UPSTREAM = "http://upstream.test/registry/"
@@ -160,16 +162,76 @@ async def test_legacy_audits_are_forwarded(
     assert json.loads(upstream.posted[0][2]) == tree
 
 
-async def test_signing_keys_come_from_upstream(
-    client: httpx.AsyncClient, upstream: ScriptedUpstream
+UPSTREAM_KEYS = {"keys": [{"expires": None, "keyid": "SHA256:upstream-key",
+                           "keytype": "ecdsa-sha2-nistp256", "scheme": "ecdsa-sha2-nistp256",
+                           "key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"}]}
+
+
+def wharf_key(services: Services) -> dict[str, Any]:
+    npm = services.formats["npm"]
+    assert isinstance(npm, NpmFormat)
+    assert npm.signer is not None
+    return npm.signer.public_key_entry()
+
+
+async def test_signing_keys_are_wharfs_then_the_upstreams(
+    client: httpx.AsyncClient, services: Services, upstream: ScriptedUpstream, tmp_path: Path
 ) -> None:
-    keys = {"keys": [{"expires": None, "keyid": "SHA256:upstream-key",
-                      "keytype": "ecdsa-sha2-nistp256", "scheme": "ecdsa-sha2-nistp256",
-                      "key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"}]}
-    upstream.pages[UPSTREAM + "-/npm/v1/keys"] = (200, JSON, json.dumps(keys).encode())
+    upstream.pages[UPSTREAM + "-/npm/v1/keys"] = (200, JSON, json.dumps(UPSTREAM_KEYS).encode())
     response = await client.get("/npm/-/npm/v1/keys")
     assert response.status_code == 200
-    assert response.json() == keys
+    assert response.json() == {"keys": [wharf_key(services), *UPSTREAM_KEYS["keys"]]}
+    assert "x-wharf-partial" not in response.headers
+    # The key Wharf lists is the one in the data directory.
+    key_file = tmp_path / "keys" / "npm-signing.pem"
+    assert load_or_create(key_file).keyid == wharf_key(services)["keyid"]
+
+
+async def test_an_upstream_without_keys_adds_none(
+    client: httpx.AsyncClient, services: Services, upstream: ScriptedUpstream
+) -> None:
+    response = await client.get("/npm-remote/-/npm/v1/keys")  # the scripted upstream: 404
+    assert response.status_code == 200
+    assert response.json() == {"keys": [wharf_key(services)]}
+    assert "x-wharf-partial" not in response.headers
+
+
+async def test_hosted_and_proxied_versions_verify_with_the_keys_served(
+    client: httpx.AsyncClient, services: Services, upstream: ScriptedUpstream
+) -> None:
+    """A mixed tree as ``npm audit signatures`` sees it through the group."""
+    upstream.pages[UPSTREAM + "-/npm/v1/keys"] = (200, JSON, json.dumps(UPSTREAM_KEYS).encode())
+    upstream.pages[UPSTREAM + "left-pad"] = (200, JSON, upstream_packument())
+    data = tarball("@acme/demo", "1.0.0")
+    body = json.loads(publish_body("@acme/demo", "1.0.0", data))
+    claimed = [{"keyid": "SHA256:client", "sig": "MEUCIQDclient"}]
+    body["versions"]["1.0.0"]["dist"]["signatures"] = claimed
+    published = await client.put("/npm/@acme%2fdemo", headers={**ALICE, **JSON},
+                                 content=json.dumps(body).encode())
+    assert published.status_code == 201, published.text
+
+    keys = (await client.get("/npm/-/npm/v1/keys")).json()["keys"]
+    for accept in ("application/json", "application/vnd.npm.install-v1+json"):
+        document = (await client.get("/npm/@acme%2fdemo", headers={"accept": accept})).json()
+        dist = document["versions"]["1.0.0"]["dist"]
+        assert dist["integrity"] == sri(data)
+        [signature] = dist["signatures"]  # Wharf's; the client's claim was not kept
+        assert signature["keyid"] == wharf_key(services)["keyid"]
+        assert verify(keys, "@acme/demo", "1.0.0", dist["integrity"], signature)
+        proxied = (await client.get("/npm/left-pad", headers={"accept": accept})).json()
+        upstream_dist = json.loads(upstream_packument())["versions"]["1.0.0"]["dist"]
+        assert proxied["versions"]["1.0.0"]["dist"]["signatures"] == upstream_dist["signatures"]
+        assert {s["keyid"] for s in upstream_dist["signatures"]} <= {k["keyid"] for k in keys}
+    for path in ("/npm/@acme%2fdemo/1.0.0", "/npm-local/@acme%2fdemo/latest"):
+        single = await client.get(path)
+        assert single.status_code == 200, single.text
+        dist = single.json()["dist"]
+        assert verify(keys, "@acme/demo", "1.0.0", dist["integrity"], dist["signatures"][0])
+        again = await client.get(path, headers={"if-none-match": single.headers["etag"]})
+        assert again.status_code == 304  # rendered once, served from the page cache
+    missing = await client.get("/npm/@acme%2fdemo/9.9.9")
+    assert missing.status_code == 404
+    assert "no version or tag '9.9.9'" in missing.json()["error"]
 
 
 async def test_a_proxied_version_keeps_upstream_signatures_and_attestations(
@@ -255,7 +317,7 @@ async def test_provenance_about_other_bytes_refuses_the_publish(
 
 
 async def test_an_index_without_upstream_answers_nothing_known(
-    client: httpx.AsyncClient, upstream: ScriptedUpstream
+    client: httpx.AsyncClient, services: Services, upstream: ScriptedUpstream
 ) -> None:
     bulk = await client.post("/solo/-/npm/v1/security/advisories/bulk",
                              content=gzip.compress(b'{"demo": ["1.0.0"]}'),
@@ -265,7 +327,7 @@ async def test_an_index_without_upstream_answers_nothing_known(
     assert quick.json()["advisories"] == {}
     assert quick.json()["metadata"]["vulnerabilities"]["critical"] == 0
     keys = await client.get("/solo/-/npm/v1/keys")
-    assert keys.json() == {"keys": []}
+    assert keys.json() == {"keys": [wharf_key(services)]}  # signs what is published here
     unknown = await client.get("/solo/-/npm/v1/attestations/demo@1.0.0")
     assert unknown.status_code == 404
     assert "error" in unknown.json()
@@ -276,6 +338,8 @@ async def test_an_index_without_upstream_answers_nothing_known(
     assert published.status_code == 201, published.text
     document = (await client.get("/solo/plain")).json()
     assert "attestations" not in document["versions"]["1.0.0"]["dist"]
+    [signature] = document["versions"]["1.0.0"]["dist"]["signatures"]
+    assert verify(keys.json()["keys"], "plain", "1.0.0", sri(data), signature)
     none = await client.get("/solo/-/npm/v1/attestations/plain@1.0.0")
     assert none.status_code == 404
     assert "without provenance" in none.json()["error"]
@@ -283,18 +347,26 @@ async def test_an_index_without_upstream_answers_nothing_known(
 
 
 async def test_upstream_down_is_a_clear_server_error(
-    client: httpx.AsyncClient, upstream: ScriptedUpstream
+    client: httpx.AsyncClient, services: Services, upstream: ScriptedUpstream
 ) -> None:
     upstream.down = True
     bulk = await client.post("/npm/-/npm/v1/security/advisories/bulk", json={"x": ["1.0.0"]})
     assert bulk.status_code == 502
     assert "cannot reach" in bulk.json()["error"]
     assert "upstream registry" in bulk.json()["error"]  # the hint says what to check
+    # Keys: Wharf's own still verify what is hosted here; the header says what is missing.
+    unreachable = await client.get("/npm/-/npm/v1/keys")
+    assert unreachable.status_code == 200
+    assert unreachable.json() == {"keys": [wharf_key(services)]}
+    assert "cannot reach" in unreachable.headers["x-wharf-partial"]
     upstream.down = False
-    upstream.pages[UPSTREAM + "-/npm/v1/keys"] = (503, {}, b"maintenance")
-    keys = await client.get("/npm/-/npm/v1/keys")
-    assert keys.status_code == 502
-    assert "answered 503" in keys.json()["error"]
+    for status, reply in ((503, b"maintenance"), (200, b"<html>not json</html>"),
+                          (200, b'{"keys": "none"}')):
+        upstream.pages[UPSTREAM + "-/npm/v1/keys"] = (status, {}, reply)
+        keys = await client.get("/npm/-/npm/v1/keys")
+        assert keys.status_code == 200
+        assert keys.json() == {"keys": [wharf_key(services)]}
+        assert f"answered {status}" in keys.headers["x-wharf-partial"]
 
 
 async def test_reading_rights_apply_to_forwarded_queries(

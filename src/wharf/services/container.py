@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wharf.core.ports import BlobStore, Clock, MetadataStore, Upstream
+from wharf.formats.base import Format
 from wharf.services.accounts import AccountService
 from wharf.services.auditing import AuditService
 from wharf.services.forwarding import ForwardService
@@ -38,6 +40,10 @@ class Services:
     pages: PageCache
     limits: UploadLimits
     upstream: Upstream
+    formats: Mapping[str, Format]
+    """The formats the services were built with, by name: a format's routes reach their
+    own format object (and what the composition root gave it, such as npm's signing key)
+    through here."""
 
     async def close(self) -> None:
         await self.upstream.close()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from wharf.core.models import Artifact
 from wharf.formats.npm import names
+from wharf.formats.npm.signing import Signer
 from wharf.formats.npm.upstream import NpmUpstream
 
 
@@ -16,8 +17,11 @@ class NpmFormat:
         "publish again."
     )
 
-    def __init__(self) -> None:
+    def __init__(self, signer: Signer | None = None) -> None:
         self.upstream = NpmUpstream()
+        self.signer = signer
+        """Signs the versions hosted here (``dist.signatures``); None: they go unsigned
+        and ``/-/npm/v1/keys`` lists only the upstream's keys."""
 
     def normalize(self, name: str) -> str:
         return names.normalize(name)

@@ -6,6 +6,8 @@ into the full document (``npm view``, writes, yarn berry) or the abbreviated "co
 the registry URL the request came in on, so a reverse proxy or a renamed host cannot leave
 stale links behind. The same holds for the attestations URL of hosted versions with
 provenance; upstream ``dist.signatures`` and ``dist.attestations`` pass through untouched.
+Hosted versions arrive here already signed by Wharf (``pages``): rendering copies ``dist``
+as it is, so signatures land in the full, abbreviated and single-version documents alike.
 """
 
 from __future__ import annotations

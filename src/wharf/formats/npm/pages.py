@@ -5,11 +5,16 @@ Per version, the page holds the stored manifest (``release_metadata``) and the t
 file entry (publish time, digests, and for hosted versions published with provenance the
 bundle's predicate type). Versions without a tarball entry are left out: a
 version a client can see must be a version it can install.
+
+Versions hosted here are signed by Wharf (``dist.signatures``, see ``signing``) when the
+page is rendered; any signature stored with them is replaced. Versions that came from an
+upstream keep the upstream's signatures as they are: Wharf does not vouch for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,24 +22,33 @@ from wharf.core.models import ProjectPage
 from wharf.formats.npm import provenance
 from wharf.formats.npm import versions as npm_versions
 from wharf.formats.npm.packument import Package, PackageVersion
+from wharf.formats.npm.signing import Signer
 from wharf.formats.wire import parse_time
 
 # Project-level keys a proxied page carries in ``extra`` that have their own Package field.
 _OWN_FIELDS = ("readme", "maintainers", "created", "modified", "time")
 
 
-def package_from_page(page: ProjectPage) -> Package:
+def package_from_page(
+    page: ProjectPage, signer: Signer | None = None, hosted: Collection[str] = ()
+) -> Package:
+    """The package of ``page``. Versions whose tarball comes from one of the ``hosted``
+    indexes carry the ``signer``'s signature and no other."""
     published = {entry.version: entry.uploaded_at for entry in page.files}
     attested = {
         entry.version: kind
         for entry in page.files
         if isinstance(kind := entry.attrs.get(provenance.ATTRIBUTE), str)
     }
+    local = {entry.version for entry in page.files if entry.source in hosted}
     chosen = [
         PackageVersion(version, _with_provenance(manifest, attested.get(version)),
                        published.get(version))
         for version, manifest in page.release_metadata.items()
         if version in published
+    ]
+    chosen = [
+        _signed(v, page.display_name, signer) if v.version in local else v for v in chosen
     ]
     extra = {k: v for k, v in page.extra.items() if k not in _OWN_FIELDS}
     return Package(
@@ -60,6 +74,19 @@ def _with_provenance(
     dist = dict(dist) if isinstance(dist, Mapping) else {}
     dist["attestations"] = {"provenance": {"predicateType": predicate_type}}
     return {**manifest, "dist": dist}
+
+
+def _signed(version: PackageVersion, name: str, signer: Signer | None) -> PackageVersion:
+    """A hosted version with Wharf's signature over its ``dist.integrity`` (computed by
+    Wharf from the tarball at publish) in place of any stored one; unsigned without a
+    signer, since a registry's signatures are its own and no one else's."""
+    dist = version.manifest.get("dist")
+    dist = dict(dist) if isinstance(dist, Mapping) else {}
+    dist.pop("signatures", None)
+    integrity = dist.get("integrity")
+    if signer is not None and isinstance(integrity, str) and integrity:
+        dist["signatures"] = [signer.sign(name, version.version, integrity)]
+    return replace(version, manifest={**version.manifest, "dist": dist})
 
 
 def _moment(value: Any) -> datetime | None:

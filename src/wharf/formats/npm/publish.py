@@ -32,9 +32,6 @@ _UPDATE_HINT = (
 )
 _NEW_VERSION_HINT = "Publish new versions with npm publish."
 _SRI_ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
-_KEPT_DIST = ("signatures",)
-"""Client ``dist`` fields kept. ``attestations`` is not: the registry announces the
-attestations it serves (from a stored provenance bundle), never ones a client claims."""
 # The registry, not the client, says who published and where the readme lives.
 _DROPPED = ("readme", "_npmUser")
 
@@ -111,9 +108,11 @@ def parse_publication(
         raise InvalidArtifactError(problems or ["the publish request is incomplete"], hint=HINT)
     digest = hashlib.sha512(tarball).digest()
     integrity = "sha512-" + base64.b64encode(digest).decode("ascii")
-    dist = {key: obj["dist"][key] for key in _KEPT_DIST if key in obj["dist"]}
-    dist.update(shasum=sha1, integrity=integrity, fileCount=info.file_count)
-    dist.update(unpackedSize=info.unpacked_size)
+    # No client ``dist`` field is kept: registry signatures are the registry's (Wharf signs
+    # when it renders), and the registry announces the attestations it serves (from a
+    # stored provenance bundle), never ones a client claims.
+    dist = {"shasum": sha1, "integrity": integrity, "fileCount": info.file_count,
+            "unpackedSize": info.unpacked_size}
     manifest = {key: value for key, value in obj.items() if key not in _DROPPED}
     manifest.update(_id=f"{url_name}@{version}", name=url_name, version=version, dist=dist)
     readme = obj.get("readme", doc.get("readme"))

@@ -1,6 +1,8 @@
 """Install-side endpoints: packuments (full and abbreviated), single versions, dist-tags and
-tarballs. Packuments are rendered once per change and served from the page cache with a
-strong ETag; ``?write=true`` (npm's read before a write) always reads the current state."""
+tarballs. Packuments and single versions are rendered once per change and served from the
+page cache with a strong ETag; ``?write=true`` (npm's read before a write) always reads the
+current state. Rendering is where hosted versions get Wharf's registry signature, so a
+version is signed once per change, not once per request."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wharf.core.errors import NotFoundError
-from wharf.core.models import Index
+from wharf.core.models import Index, IndexKind, ProjectPage
 from wharf.formats.npm import media, names, packument
+from wharf.formats.npm.format import NpmFormat
 from wharf.formats.npm.pages import package_from_page
 from wharf.formats.npm.paths import NpmPath
+from wharf.formats.npm.signing import Signer
 from wharf.services.pages import Rendered
 from wharf.web import kit
 
@@ -42,6 +46,47 @@ async def load_package(request: Request, index: Index, name: str) -> tuple[packu
     return package_from_page(view.page), view.page.stale
 
 
+def signer(request: Request) -> Signer | None:
+    """Wharf's npm signing key, held by the npm format the composition root built."""
+    npm = kit.services(request).formats.get("npm")
+    return npm.signer if isinstance(npm, NpmFormat) else None
+
+
+async def hosted_sources(request: Request, index: Index) -> frozenset[str]:
+    """The hosted indexes whose versions ``index`` serves: itself, or the hosted members
+    of a group (nested groups included, each walked once)."""
+    indexes = kit.services(request).indexes
+    found: set[str] = set()
+    seen: set[str] = set()
+
+    async def walk(current: Index) -> None:
+        if current.name in seen:
+            return
+        seen.add(current.name)
+        if current.kind is IndexKind.HOSTED:
+            found.add(current.name)
+        elif current.kind is IndexKind.GROUP:
+            for name in current.members:
+                member = await indexes.find(name)
+                if member is not None:
+                    await walk(member)
+
+    await walk(index)
+    return frozenset(found)
+
+
+async def signed_package(request: Request, index: Index, page: ProjectPage) -> packument.Package:
+    """The package of ``page`` with its hosted versions signed by Wharf."""
+    return package_from_page(page, signer(request), await hosted_sources(request, index))
+
+
+def _cache_key(request: Request, *parts: object) -> tuple[object, ...]:
+    """A page cache key that names the signing key too: pages kept on disk outlive the
+    process, and a page signed with a replaced key must not be served again."""
+    own = signer(request)
+    return ("npm", *parts, own.keyid if own is not None else None)
+
+
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -55,7 +100,7 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
 
     async def build() -> tuple[Rendered, datetime | None]:
         view = await svc.reading.page(index, name)
-        package = package_from_page(view.page)
+        package = await signed_package(request, index, view.page)
         if not package.versions:
             raise NotFoundError(
                 f"'{name}' has no installable version in '{index.name}'.",
@@ -69,7 +114,7 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
     if request.query_params.get("write") == "true":
         rendered, _ = await build()
     else:
-        key = ("npm", index.name, name, abbreviated, url)
+        key = _cache_key(request, index.name, name, abbreviated, url)
         rendered = await svc.pages.get(key, svc.reading.page_token(index, name), build)
     # Revalidate every time (a 304 costs little): a version published or unpublished a
     # moment ago must be visible to the next install, not after a client cache expires.
@@ -77,15 +122,26 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
 
 
 async def version(request: Request, target: NpmPath) -> Response:
+    svc = kit.services(request)
     index = await readable_package(request, target.name)
-    package, _ = await load_package(request, index, target.name)
-    found = packument.single_version(package, target.spec, registry_url(request))
-    if found is None:
-        raise NotFoundError(
-            f"'{target.name}' has no version or tag '{target.spec}' in '{index.name}'.",
-            hint=f"See the versions with: npm view {target.name} versions",
-        )
-    return JSONResponse(found)
+    name = names.normalize(target.name)
+    url = registry_url(request)
+
+    async def build() -> tuple[Rendered, datetime | None]:
+        view = await svc.reading.page(index, name)
+        package = await signed_package(request, index, view.page)
+        found = packument.single_version(package, target.spec, url)
+        if found is None:
+            raise NotFoundError(
+                f"'{target.name}' has no version or tag '{target.spec}' in '{index.name}'.",
+                hint=f"See the versions with: npm view {target.name} versions",
+            )
+        body = packument.encode(found)
+        return Rendered(body, etag_for(body), view.page.stale), view.expires_at
+
+    key = _cache_key(request, "version", index.name, name, target.spec, url)
+    rendered = await svc.pages.get(key, svc.reading.page_token(index, name), build)
+    return kit.page_response(request, rendered, media.JSON, {"cache-control": "no-cache"})
 
 
 async def dist_tags(request: Request, target: NpmPath) -> Response:

@@ -1,10 +1,12 @@
 """Security endpoints: ``npm audit`` (advisories), ``npm audit signatures`` (signing keys and
 attestations) and the visibility check ``npm publish --provenance`` makes first.
 
-Advisories and keys come from the upstream registry (``services.forwarding``): the body
-and its content-encoding go on unchanged (npm gzips its audit queries), the client's
-credentials do not. An index without an upstream answers "nothing known" in each
-endpoint's own shape, so audits of private-only trees succeed instead of failing.
+Advisories come from the upstream registry (``services.forwarding``): the body and its
+content-encoding go on unchanged (npm gzips its audit queries), the client's credentials do
+not. An index without an upstream answers "nothing known" in each endpoint's own shape, so
+audits of private-only trees succeed instead of failing. Signing keys are Wharf's own key
+(which signs the versions hosted here) followed by the upstream's keys (which signed the
+versions proxied from it).
 
 Attestations follow the package: a version hosted here answers from the provenance bundle
 stored with its tarball; a version that came from upstream asks the upstream that served
@@ -14,18 +16,24 @@ upstream attestations of a public lookalike).
 
 from __future__ import annotations
 
+import json
+import logging
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from wharf.core.errors import NotFoundError
-from wharf.core.models import ANONYMOUS, IndexKind
+from wharf.core.errors import NotFoundError, UpstreamError
+from wharf.core.models import ANONYMOUS, Index, IndexKind, Principal
 from wharf.formats.npm import names, provenance
 from wharf.formats.npm.paths import NpmPath
-from wharf.formats.npm.routes.reading import readable, readable_package
+from wharf.formats.npm.routes.reading import readable, readable_package, signer
 from wharf.formats.npm.routes.writing import read_body
 from wharf.formats.npm.upstream import escape_name
 from wharf.services.forwarding import Forwarded
 from wharf.web import kit
+
+log = logging.getLogger("wharf.npm")
 
 ADVISORIES_BULK = "npm/v1/security/advisories/bulk"
 AUDITS_QUICK = "npm/v1/security/audits/quick"
@@ -70,15 +78,67 @@ async def audits(request: Request, target: NpmPath) -> Response:
 
 
 async def keys(request: Request, target: NpmPath) -> Response:
-    """``GET /-/npm/v1/keys``: the upstream's signing keys, so signatures it put on the
-    packages it serves verify through Wharf; ``{"keys": []}`` (nothing to verify) without
-    an upstream."""
+    """``GET /-/npm/v1/keys``: Wharf's signing key first, then the upstream's keys, so
+    every signature a mixed tree carries verifies through Wharf.
+
+    An upstream that has no keys (404) adds none. An upstream that cannot be asked, or
+    answers something unusable, still gets Wharf's key listed, with ``x-wharf-partial``
+    saying what is missing: hosted versions keep verifying, and npm names the upstream
+    versions whose key it cannot find (an error would fail every audit through this index).
+    Nothing stale is served, hence not ``x-wharf-stale``.
+    """
     svc = kit.services(request)
     index = kit.current_index(request)
-    forwarded = await svc.forwarding.forward(
-        index, await kit.principal(request), "-/" + KEYS, headers=request.headers
+    principal = await kit.principal(request)
+    svc.reading.readable(index, principal)
+    own = signer(request)
+    listed: list[dict[str, Any]] = [own.public_key_entry()] if own is not None else []
+    headers = {"cache-control": "no-store"}
+    try:
+        upstream_keys = await _upstream_keys(request, index, principal)
+    except UpstreamError as exc:
+        if own is None:
+            raise
+        log.warning("upstream signing keys unavailable for %s: %s", index.name, exc.message)
+        headers["x-wharf-partial"] = f"upstream signing keys unavailable: {exc.message}"
+        upstream_keys = []
+    known = {key.get("keyid") for key in listed}
+    listed.extend(key for key in upstream_keys if key.get("keyid") not in known)
+    return JSONResponse({"keys": listed}, headers=headers)
+
+
+async def _upstream_keys(
+    request: Request, index: Index, principal: Principal
+) -> list[dict[str, Any]]:
+    """The upstream's key list; empty without an upstream or when it has no keys (404,
+    400, as npm itself reads those); ``UpstreamError`` for any other unusable answer."""
+    forwarded = await kit.services(request).forwarding.forward(
+        index, principal, "-/" + KEYS, headers=request.headers
     )
-    return _answer(forwarded) if forwarded else JSONResponse({"keys": []})
+    if forwarded is None or forwarded.status in (400, 404):
+        return []
+    found = _key_list(forwarded)
+    if found is None:
+        raise UpstreamError(
+            f"The upstream of '{forwarded.via}' answered {forwarded.status} without a key "
+            f"list to -/{KEYS}.",
+            hint="Check that the upstream registry serves its signing keys there.",
+        )
+    return found
+
+
+def _key_list(forwarded: Forwarded) -> list[dict[str, Any]] | None:
+    """The ``keys`` of a 200 answer; None for any other answer or shape."""
+    if forwarded.status != 200:
+        return None
+    try:
+        document = json.loads(forwarded.body)
+    except ValueError:
+        return None
+    found = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(found, list) or not all(isinstance(k, dict) for k in found):
+        return None
+    return found
 
 
 async def attestations(request: Request, target: NpmPath) -> Response:
