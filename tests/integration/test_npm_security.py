@@ -380,3 +380,51 @@ async def test_reading_rights_apply_to_forwarded_queries(
     visibility = await client.get("/npm/-/package/@acme%2fdemo/visibility", headers=ALICE)
     assert visibility.json() == {"public": False}
     assert (await client.get("/npm-local/-/package/demo/visibility")).json() == {"public": True}
+
+
+async def test_audit_queries_never_name_hosted_packages_upstream(
+    client: httpx.AsyncClient, upstream: ScriptedUpstream
+) -> None:
+    """A private package's name stays inside: bulk and legacy queries reach upstream
+    without it (gzip'd as they came), and the public names still get their advisories."""
+    published = await client.put(
+        "/npm/@acme%2fsecret", headers={**ALICE, "content-type": "application/json"},
+        content=publish_body("@acme/secret", "1.0.0", tarball("@acme/secret", "1.0.0")),
+    )
+    assert published.status_code in (200, 201), published.text
+    upstream.pages[UPSTREAM + "-/npm/v1/security/advisories/bulk"] = (
+        200, JSON, json.dumps(ADVISORY).encode()
+    )
+    query = {"left-pad": ["1.0.0"], "@acme/secret": ["1.0.0"]}
+    headers = {**ALICE, "content-type": "application/json", "content-encoding": "gzip"}
+    response = await client.post("/npm/-/npm/v1/security/advisories/bulk", headers=headers,
+                                 content=gzip.compress(json.dumps(query).encode()))
+    assert response.status_code == 200, response.text
+    assert response.json() == ADVISORY
+    [(_, sent, body)] = upstream.posted
+    assert sent["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(body)) == {"left-pad": ["1.0.0"]}
+
+    upstream.pages[UPSTREAM + "-/npm/v1/security/audits/quick"] = (200, JSON, b"{}")
+    tree = {
+        "name": "app", "version": "1.0.0",
+        "requires": {"left-pad": "^1.0.0", "@acme/secret": "^1.0.0"},
+        "dependencies": {
+            "left-pad": {"version": "1.0.0"},
+            "@acme/secret": {"version": "1.0.0", "requires": {"left-pad": "^1.0.0"}},
+        },
+    }
+    response = await client.post("/npm/-/npm/v1/security/audits/quick", headers=ALICE,
+                                 content=json.dumps(tree).encode())
+    assert response.status_code == 200, response.text
+    sent_tree = json.loads(upstream.posted[-1][2])
+    assert "@acme/secret" not in json.dumps(sent_tree)
+    assert sent_tree["dependencies"] == {"left-pad": {"version": "1.0.0"}}
+
+
+async def test_a_malformed_audit_query_is_refused_with_a_reason(client: httpx.AsyncClient) -> None:
+    headers = {**ALICE, "content-encoding": "gzip"}
+    response = await client.post("/npm/-/npm/v1/security/advisories/bulk", headers=headers,
+                                 content=b"not gzip at all")
+    assert response.status_code == 400
+    assert "not valid gzip" in response.json()["error"]

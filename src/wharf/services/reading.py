@@ -214,6 +214,19 @@ class ReadService:
         )
         return PageView(page, expires)
 
+    async def hosted_names(self, index: Index, projects: list[str]) -> set[str]:
+        """Those of ``projects`` (normalised) that a hosted index among ``index`` and its
+        members holds: the private names, which must not be sent upstream in queries."""
+        if index.kind is IndexKind.HOSTED:
+            members = [index]
+        else:
+            members = [m for m in [await self._indexes.find(n) for n in index.members] if m]
+        held = set()
+        for project in {self.normalize(index, p) for p in projects}:
+            if await self._hosted_holds(members, project):
+                held.add(project)
+        return held
+
     async def _hosted_holds(self, members: list[Index], project: str) -> bool:
         for member in members:
             if member.kind is IndexKind.HOSTED and await self._lookup.holds(member.name, project):

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from wharf.core.errors import NotFoundError, UpstreamError
 from wharf.core.models import ANONYMOUS, Index, IndexKind, Principal
-from wharf.formats.npm import names, provenance
+from wharf.formats.npm import audit_queries, names, provenance
 from wharf.formats.npm.paths import NpmPath
 from wharf.formats.npm.routes.reading import readable, readable_package, signer
 from wharf.formats.npm.routes.writing import read_body
@@ -64,17 +64,23 @@ _NO_AUDIT = {
 async def advisories_bulk(request: Request, target: NpmPath) -> Response:
     """``POST /-/npm/v1/security/advisories/bulk`` (npm 7+, pnpm 11): ``{name: [versions]}``
     in, ``{name: [advisory…]}`` out; ``{}`` when nothing is known."""
-    return await _forward_query(request, "-/" + ADVISORIES_BULK, {})
+    return await _forward_query(
+        request, "-/" + ADVISORIES_BULK, {}, audit_queries.without_names_in_bulk
+    )
 
 
 async def audits_quick(request: Request, target: NpmPath) -> Response:
     """``POST /-/npm/v1/security/audits/quick`` (npm's fallback, pnpm 10, yarn)."""
-    return await _forward_query(request, "-/" + AUDITS_QUICK, _NO_AUDIT)
+    return await _forward_query(
+        request, "-/" + AUDITS_QUICK, _NO_AUDIT, audit_queries.without_names_in_tree
+    )
 
 
 async def audits(request: Request, target: NpmPath) -> Response:
     """``POST /-/npm/v1/security/audits`` (older pnpm)."""
-    return await _forward_query(request, "-/" + AUDITS, _NO_AUDIT)
+    return await _forward_query(
+        request, "-/" + AUDITS, _NO_AUDIT, audit_queries.without_names_in_tree
+    )
 
 
 async def keys(request: Request, target: NpmPath) -> Response:
@@ -178,7 +184,11 @@ async def visibility(request: Request, target: NpmPath) -> Response:
     return JSONResponse({"public": ANONYMOUS in index.acl.read})
 
 
-async def _forward_query(request: Request, path: str, nothing_known: object) -> Response:
+async def _forward_query(
+    request: Request, path: str, nothing_known: object, strip: audit_queries.Strip
+) -> Response:
+    """Forward an audit query without the names this registry hosts: they are private, and
+    an upstream must not learn them (nor could it know anything about them)."""
     svc = kit.services(request)
     index = kit.current_index(request)
     principal = await kit.principal(request)
@@ -186,6 +196,12 @@ async def _forward_query(request: Request, path: str, nothing_known: object) -> 
     if await svc.forwarding.proxy_for(index) is None:
         return JSONResponse(nothing_known)
     body = await read_body(request, MAX_QUERY_BYTES)
+    query = audit_queries.decode(body, request.headers.get("content-encoding"), MAX_QUERY_BYTES)
+    private = await svc.reading.hosted_names(index, audit_queries.names_in(query))
+    if private:
+        body = audit_queries.encode(
+            strip(query, private), request.headers.get("content-encoding")
+        )
     forwarded = await svc.forwarding.forward(
         index, principal, path, body=body, headers=request.headers
     )
