@@ -99,7 +99,7 @@ async def build_services(
         pins=PinService(store, stamps, indexes, audit),
         forwarding=ForwardService(indexes, upstream),
         maintenance=MaintenanceService(store, blobs),
-        pages=PageCache(clock),
+        pages=PageCache(clock, directory=settings.data_dir / "pages"),
         limits=UploadLimits(
             settings.limits.max_upload_bytes,
             settings.limits.max_uncompressed_bytes,

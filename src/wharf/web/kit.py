@@ -3,15 +3,19 @@ file and cached-page responses. Routes stay thin: parse, call one service, rende
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from wharf.core.errors import NotFoundError
 from wharf.core.models import Index, Principal
 from wharf.services.auditing import Client
 from wharf.services.container import Services
+from wharf.services.page_files import StoredVariant
 from wharf.services.pages import Rendered
 from wharf.services.proxying import FileSource, StoredFile
 from wharf.web import encoding
@@ -87,15 +91,16 @@ def page_response(
 ) -> Response:
     """A cached page in the coding the client prefers, or 304 when the client's copy is
     current. Each coding has its own strong ETag and either one revalidates: a client may
-    hold the other variant from an earlier request with a different Accept-Encoding."""
+    hold the other variant from an earlier request with a different Accept-Encoding.
+    A page kept on disk is sent from its file, by the server itself where it can."""
     extra = {"vary": "Accept, Accept-Encoding", "cache-control": "max-age=60"}
-    etag, body, current = rendered.etag, rendered.body, {rendered.etag}
+    etag, current, packed = rendered.etag, {rendered.etag}, False
     gzip_etag = rendered.gzip_etag
-    if rendered.gzip is not None and gzip_etag is not None:
+    if gzip_etag is not None:
         current.add(gzip_etag)
         accepted = request.headers.get("accept-encoding")
         if encoding.choose(accepted, gzip_available=True) == encoding.GZIP:
-            etag, body = gzip_etag, rendered.gzip
+            etag, packed = gzip_etag, True
             extra["content-encoding"] = encoding.GZIP
     if rendered.stale:
         extra["x-wharf-stale"] = "upstream unreachable; serving the cached copy"
@@ -107,7 +112,42 @@ def page_response(
         extra["etag"] = etag if etag in held or "*" in held else min(held & current)
         return Response(status_code=304, headers=extra)
     extra["etag"] = etag
+    if rendered.files is not None:
+        variant = rendered.files.gzip if packed else rendered.files.identity
+        assert variant is not None  # gzip_etag is set only when the gzip file exists
+        return PageFileResponse(variant, media_type, extra)
+    body = rendered.gzip if packed and rendered.gzip is not None else rendered.body
     return Response(body, media_type=media_type, headers=extra)
+
+
+class PageFileResponse(FileResponse):
+    """A page kept on disk, with exactly the headers of one sent from memory.
+
+    Starlette would add an ETag and Last-Modified of its own, derived from the file's
+    mtime (which the cache moves when a page is used): they would contradict the page's
+    ETag, so only Content-Length is taken (from the cache's record, the file's size by
+    construction). Range requests are ignored, as they are for pages sent from memory:
+    pages are small enough to fetch whole and no package client asks for part of one.
+    """
+
+    def __init__(self, variant: StoredVariant, media_type: str, headers: dict[str, str]) -> None:
+        # Starlette needs a stat result only for the size here; a real one would cost a
+        # thread hop per request for what the record already says.
+        known = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, variant.size, 0, 0, 0))
+        super().__init__(
+            variant.path, media_type=media_type,
+            headers={**headers, "content-length": str(variant.size)}, stat_result=known,
+        )
+        del self.headers["accept-ranges"]
+
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        """Nothing: Content-Length and ETag are already the page's own."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if any(name in (b"range", b"if-range") for name, _ in scope.get("headers", ())):
+            scope = {**scope, "headers": [(name, value) for name, value in scope["headers"]
+                                          if name not in (b"range", b"if-range")]}
+        await super().__call__(scope, receive, send)
 
 
 def _validators(header: str | None) -> set[str]:
