@@ -49,20 +49,21 @@ class UpstreamCacheMixin(StoreBase):
         def body(connection: sa.Connection) -> None:
             # Portable upsert: update, else insert. A concurrent insert of the same key makes
             # ours fail; ``_write`` then runs this again and the update finds the row.
+            # Values go in as execution parameters, not into the statement: SQLAlchemy's
+            # compiled-statement cache keeps the first statement of each shape, and with it
+            # any values built into it (a popular packument is tens of MB).
             result = connection.execute(
-                sa.update(upstream_documents)
-                .where(
-                    upstream_documents.c.index_name == document.index,
-                    upstream_documents.c.project == document.project,
-                )
-                .values(**values)
+                sa.update(upstream_documents).where(
+                    upstream_documents.c.index_name == sa.bindparam("key_index"),
+                    upstream_documents.c.project == sa.bindparam("key_project"),
+                ),
+                {**values, "key_index": document.index, "key_project": document.project},
             )
             if result.rowcount == 0:
                 require_index(connection, document.index)
                 connection.execute(
-                    sa.insert(upstream_documents).values(
-                        index_name=document.index, project=document.project, **values
-                    )
+                    sa.insert(upstream_documents),
+                    {**values, "index_name": document.index, "project": document.project},
                 )
             bump_serial(connection)
 
