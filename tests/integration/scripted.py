@@ -1,5 +1,6 @@
 """A scripted ``Upstream`` port for integration tests: answers from a table, counts
-requests, and can be switched off."""
+requests, and can be switched off. Also a settable clock, and the real services over a
+temporary data directory with a Python proxy, hosted and group index on that upstream."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from wharf.bootstrap import build_services
+from wharf.config.loader import load_settings
 from wharf.core.errors import UpstreamError
+from wharf.core.models import Index, IndexKind
 from wharf.core.ports import UpstreamReply
+from wharf.services.container import Services
 
 
 @dataclass
@@ -70,3 +77,33 @@ class ScriptedUpstream:
 
     async def close(self) -> None:
         return None
+
+
+@dataclass
+class Clock:
+    moment: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@asynccontextmanager
+async def python_proxy_services(
+    tmp_path: Path, upstream: ScriptedUpstream, clock: Clock, upstream_url: str
+) -> AsyncIterator[Services]:
+    """Services with ``remote`` (a proxy of ``upstream_url``), ``local`` (hosted) and
+    ``all`` (a group of both, local first)."""
+    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
+    built = await build_services(settings, upstream=upstream, clock=clock)
+    await built.indexes.create(Index("remote", "python", IndexKind.PROXY, upstream=upstream_url))
+    await built.indexes.create(Index("local", "python", IndexKind.HOSTED))
+    await built.indexes.create(
+        Index("all", "python", IndexKind.GROUP, members=("local", "remote"))
+    )
+    try:
+        yield built
+    finally:
+        await built.close()

@@ -6,34 +6,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scripted import ScriptedUpstream
+from scripted import Clock, ScriptedUpstream, python_proxy_services
 
-from wharf.bootstrap import build_services
-from wharf.config.loader import load_settings
 from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
-from wharf.core.models import Artifact, Index, IndexKind
+from wharf.core.models import Artifact, Index
 from wharf.services.container import Services
 from wharf.services.proxying import StoredFile, StreamedFile
 
 UPSTREAM = "http://upstream.test/simple/"
 WHEEL = b"wheel bytes " * 1000
 WHEEL_SHA = hashlib.sha256(WHEEL).hexdigest()
-
-
-@dataclass
-class Clock:
-    moment: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> None:
-        self.moment += timedelta(seconds=seconds)
 
 
 def html_page(sha: str = WHEEL_SHA) -> bytes:
@@ -64,15 +50,8 @@ def clock() -> Clock:
 async def services(
     tmp_path: Path, upstream: ScriptedUpstream, clock: Clock
 ) -> AsyncIterator[Services]:
-    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
-    built = await build_services(settings, upstream=upstream, clock=clock)
-    await built.indexes.create(Index("remote", "python", IndexKind.PROXY, upstream=UPSTREAM))
-    await built.indexes.create(Index("local", "python", IndexKind.HOSTED))
-    await built.indexes.create(
-        Index("all", "python", IndexKind.GROUP, members=("local", "remote"))
-    )
-    yield built
-    await built.close()
+    async with python_proxy_services(tmp_path, upstream, clock, UPSTREAM) as built:
+        yield built
 
 
 async def remote(services: Services) -> Index:

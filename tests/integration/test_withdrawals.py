@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from scripted import ScriptedUpstream
+from scripted import Clock, ScriptedUpstream, python_proxy_services
 
-from wharf.bootstrap import build_services
-from wharf.config.loader import load_settings
 from wharf.core.errors import ForbiddenError, InvalidRequestError, PolicyDeniedError
-from wharf.core.models import Index, IndexKind, Principal
+from wharf.core.models import Principal
 from wharf.services.container import Services
 from wharf.services.proxying import StoredFile, StreamedFile
 
@@ -33,14 +30,6 @@ def link(filename: str, body: bytes) -> str:
 def page(*files: tuple[str, bytes]) -> tuple[int, dict[str, str], bytes]:
     links = "".join(link(name, body) for name, body in files)
     return 200, {"content-type": "text/html"}, f"<html><body>{links}</body></html>".encode()
-
-
-@dataclass
-class Clock:
-    moment: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @pytest.fixture
@@ -63,15 +52,8 @@ def clock() -> Clock:
 async def services(
     tmp_path: Path, upstream: ScriptedUpstream, clock: Clock
 ) -> AsyncIterator[Services]:
-    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
-    built = await build_services(settings, upstream=upstream, clock=clock)
-    await built.indexes.create(Index("remote", "python", IndexKind.PROXY, upstream=UPSTREAM))
-    await built.indexes.create(Index("local", "python", IndexKind.HOSTED))
-    await built.indexes.create(
-        Index("all", "python", IndexKind.GROUP, members=("local", "remote"))
-    )
-    yield built
-    await built.close()
+    async with python_proxy_services(tmp_path, upstream, clock, UPSTREAM) as built:
+        yield built
 
 
 async def fetch(services: Services, index: str, filename: str) -> bytes:

@@ -57,23 +57,13 @@ class ForwardService:
         """The proxy index whose upstream ``index`` asks: itself, or a group's first proxy
         member, depth first in member order; None for hosted indexes and groups without a
         proxy. A group that (wrongly) contains itself is walked once."""
-        seen: set[str] = set()
-
-        async def walk(current: Index) -> Index | None:
-            if current.name in seen:
-                return None
-            seen.add(current.name)
-            if current.kind is IndexKind.PROXY:
-                return current if current.upstream else None
-            if current.kind is IndexKind.GROUP:
-                for name in current.members:
-                    member = await self._indexes.find(name)
-                    found = await walk(member) if member is not None else None
-                    if found is not None:
-                        return found
-            return None
-
-        return await walk(index)
+        return next(
+            (
+                each for each in await self._indexes.expand(index)
+                if each.kind is IndexKind.PROXY and each.upstream
+            ),
+            None,
+        )
 
     async def forward(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 
 from wharf.core.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -34,6 +34,8 @@ class IndexService:
         self._clock = clock
         self._cache: dict[str, Index] = {}
         self._cache_stamp = -1
+        self._expanded: dict[str, tuple[Index, ...]] = {}
+        self._expanded_stamp = -1
 
     async def get(self, name: str) -> Index:
         """The index called ``name``; served from memory until any index changes."""
@@ -120,24 +122,22 @@ class IndexService:
             )
         return await self.update(replace(index, package_rules=kept))
 
+    async def expand(self, index: Index) -> tuple[Index, ...]:
+        """``index`` and, for a group, its members, depth first in member order, each once;
+        remembered until any index changes (package rules are looked up per request)."""
+        stamp = self._stamps.stamp(STAMP_KEY)
+        if stamp != self._expanded_stamp:
+            self._expanded = {}
+            self._expanded_stamp = stamp
+        found = self._expanded.get(index.name)
+        if found is None:
+            found = self._expanded[index.name] = await walk_members(index, self.find)
+        return found
+
     async def package_rules(self, index: Index) -> tuple[PackageRule, ...]:
         """The package rules that apply in ``index``: its own, then (for a group) those of
         its members in order, so a rule set on a hosted index holds through every group."""
-        found: list[PackageRule] = []
-        seen: set[str] = set()
-
-        async def gather(current: Index) -> None:
-            if current.name in seen:
-                return
-            seen.add(current.name)
-            found.extend(current.package_rules)
-            for member in current.members:
-                candidate = await self.find(member)
-                if candidate is not None:
-                    await gather(candidate)
-
-        await gather(index)
-        return tuple(found)
+        return tuple(rule for each in await self.expand(index) for rule in each.package_rules)
 
     async def hosted_target(self, index: Index) -> Index:
         """Where an upload sent to ``index`` goes: itself, or a group's first hosted member."""
@@ -202,3 +202,23 @@ class IndexService:
         if len(set(group.members)) != len(group.members):
             problems.append("Members are listed more than once")
         return problems
+
+
+async def walk_members(
+    index: Index, find: Callable[[str], Awaitable[Index | None]]
+) -> tuple[Index, ...]:
+    """``index`` and its members, depth first in member order; an index reached twice (a
+    member of two groups, or a group that wrongly contains itself) is listed once."""
+    found: dict[str, Index] = {}
+
+    async def walk(current: Index) -> None:
+        if current.name in found:
+            return
+        found[current.name] = current
+        for name in current.members:
+            member = await find(name)
+            if member is not None:
+                await walk(member)
+
+    await walk(index)
+    return tuple(found.values())

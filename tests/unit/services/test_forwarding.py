@@ -12,7 +12,7 @@ from wharf.core.errors import ForbiddenError, UpstreamError, UpstreamTimeoutErro
 from wharf.core.models import Acl, Index, IndexKind, Principal
 from wharf.core.ports import Upstream, UpstreamReply
 from wharf.services.forwarding import ForwardService, select_headers
-from wharf.services.indexes import IndexService
+from wharf.services.indexes import IndexService, walk_members
 
 LOCAL = Index("local", "npm", IndexKind.HOSTED)
 REMOTE = Index("remote", "npm", IndexKind.PROXY, upstream="http://127.0.0.1:9/reg/")
@@ -31,6 +31,9 @@ class Indexes:
 
     async def find(self, name: str) -> Index | None:
         return self._by_name.get(name)
+
+    async def expand(self, index: Index) -> tuple[Index, ...]:
+        return await walk_members(index, self.find)
 
 
 class Recorder:

@@ -55,24 +55,8 @@ def signer(request: Request) -> Signer | None:
 async def hosted_sources(request: Request, index: Index) -> frozenset[str]:
     """The hosted indexes whose versions ``index`` serves: itself, or the hosted members
     of a group (nested groups included, each walked once)."""
-    indexes = kit.services(request).indexes
-    found: set[str] = set()
-    seen: set[str] = set()
-
-    async def walk(current: Index) -> None:
-        if current.name in seen:
-            return
-        seen.add(current.name)
-        if current.kind is IndexKind.HOSTED:
-            found.add(current.name)
-        elif current.kind is IndexKind.GROUP:
-            for name in current.members:
-                member = await indexes.find(name)
-                if member is not None:
-                    await walk(member)
-
-    await walk(index)
-    return frozenset(found)
+    expanded = await kit.services(request).indexes.expand(index)
+    return frozenset(each.name for each in expanded if each.kind is IndexKind.HOSTED)
 
 
 async def signed_package(request: Request, index: Index, page: ProjectPage) -> packument.Package:
