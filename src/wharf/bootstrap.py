@@ -14,6 +14,7 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from wharf.config.loader import load_settings
+from wharf.config.rulebook import PopularNames, RuleBook
 from wharf.config.settings import Settings
 from wharf.config.upstreams import discover_npm_upstream, discover_pypi_upstream
 from wharf.core.errors import ConfigurationError
@@ -21,28 +22,34 @@ from wharf.core.models import ANONYMOUS, AUTHENTICATED, Acl, Index, IndexKind
 from wharf.core.ports import Clock, Upstream
 from wharf.db import open_metadata_store
 from wharf.formats.base import Format
+from wharf.formats.npm import popular as npm_popular
 from wharf.formats.npm.format import NpmFormat
 from wharf.formats.npm.routes import build_routes as npm_routes
 from wharf.formats.npm.signing import KEY_FILE as NPM_KEY_FILE
 from wharf.formats.npm.signing import load_or_create as load_npm_signer
+from wharf.formats.python import popular as python_popular
 from wharf.formats.python.format import PythonFormat
 from wharf.formats.python.routes import build_routes as python_routes
 from wharf.security.passwords import Argon2PasswordHasher
 from wharf.services.accounts import AccountService
+from wharf.services.advisories import AdvisoryService
 from wharf.services.auditing import AuditService
 from wharf.services.clock import SystemClock
 from wharf.services.container import Services
 from wharf.services.forwarding import ForwardService
 from wharf.services.indexes import IndexService
+from wharf.services.lockcheck import LockfileChecker
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.maintenance import MaintenanceService
 from wharf.services.pages import PageCache
 from wharf.services.pinning import PinService
+from wharf.services.policing import PolicyService
 from wharf.services.proxying import Freshness, ProxyService
 from wharf.services.publishing import PublishService, UploadLimits
 from wharf.services.reading import ReadService
 from wharf.services.releases import ReleaseService
 from wharf.services.revising import RevisionService
+from wharf.services.waiving import WaiverService
 from wharf.storage.filesystem import FilesystemBlobStore
 from wharf.storage.locks import FileLocks
 from wharf.storage.stamps import FileChangeStamps
@@ -57,6 +64,16 @@ def build_formats(data_dir: Path) -> dict[str, Format]:
         "python": PythonFormat(),
         "npm": NpmFormat(signer=load_npm_signer(data_dir / NPM_KEY_FILE)),
     }
+
+
+def rule_book(settings: Settings) -> RuleBook:
+    """The configured policy rules; popular names are loaded when first needed."""
+    return RuleBook(
+        settings.policy,
+        PopularNames({"python": python_popular.popular_names, "npm": npm_popular.popular_names}),
+        PopularNames({"python": python_popular.prominent_names,
+                      "npm": npm_popular.prominent_names}),
+    )
 
 
 async def build_services(
@@ -76,6 +93,8 @@ async def build_services(
     indexes = IndexService(store, stamps, formats, clock)
     audit = AuditService(store, clock)
     lookup = ArtifactLookup(store, stamps)
+    book = rule_book(settings)
+    policy = PolicyService(book, store, stamps, clock, formats, indexes, audit)
     proxy = ProxyService(
         store, blobs, stamps, locks, upstream, formats, clock,
         Freshness(
@@ -83,6 +102,8 @@ async def build_services(
             timedelta(seconds=settings.proxy.negative_freshness),
         ),
         lookup,
+        admit=policy.admit,
+        withdrawals=book.withdrawals_for,
     )
     return Services(
         store=store,
@@ -91,9 +112,15 @@ async def build_services(
         indexes=indexes,
         accounts=AccountService(store, Argon2PasswordHasher(), clock),
         audit=audit,
-        publishing=PublishService(store, blobs, stamps, indexes, formats, audit, clock),
+        publishing=PublishService(store, blobs, stamps, indexes, formats, audit, clock, policy),
         proxy=proxy,
-        reading=ReadService(store, blobs, stamps, indexes, proxy, formats, lookup),
+        reading=ReadService(store, blobs, stamps, indexes, proxy, formats, lookup, policy, audit,
+                            clock),
+        policy=policy,
+        waivers=WaiverService(store, policy, formats, audit, clock),
+        lockcheck=LockfileChecker(store, indexes, formats, policy),
+        advisories=AdvisoryService(store, stamps, formats, clock, audit,
+                                   anonymous_read=settings.auth.anonymous_read),
         releases=ReleaseService(store, stamps, indexes, formats, audit),
         revisions=RevisionService(store, stamps, indexes, formats, audit),
         pins=PinService(store, stamps, indexes, audit),

@@ -11,6 +11,7 @@ import pytest
 from . import clients
 from .packages import Dist, build_all
 from .servers import ADMIN, DeadEndpoint, StartServer, WharfServer
+from .static_upstream import StaticIndex
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +81,21 @@ def target(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def start_static(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], StaticIndex]]:
+    """Start a static upstream index (packages with chosen publish times) in a fresh
+    directory; every one is closed at the end."""
+    started: list[StaticIndex] = []
+
+    def start(name: str) -> StaticIndex:
+        index = StaticIndex(tmp_path_factory.mktemp(name)).start()
+        started.append(index)
+        return index
+
+    yield start
+    for index in started:
+        index.close()

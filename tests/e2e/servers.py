@@ -100,12 +100,15 @@ class WharfServer:
 
     # lifecycle --------------------------------------------------------------------------
     def env(self) -> dict[str, str]:
-        return clean_environ(
-            WHARF_TEST_LOG_LEVEL="WARNING",
-            WHARF_PROXY_TIMEOUT="5",
-            WHARF_NPM_UPSTREAM=self.npm_upstream,
-            **self.extra_env,
-        )
+        settings = {
+            "WHARF_TEST_LOG_LEVEL": "WARNING",
+            "WHARF_PROXY_TIMEOUT": "5",
+            "WHARF_NPM_UPSTREAM": self.npm_upstream,
+            # Upstreams in tests are Wharfs whose packages were published a moment ago: the
+            # default cooldown would hide them all. The policy tests set their own.
+            "WHARF_POLICY_COOLDOWN_MODE": "off",
+        }
+        return clean_environ(**{**settings, **self.extra_env})
 
     def start(self, *, port: int | None = None) -> WharfServer:
         """Start on ``port`` (a restart keeps its port), else on a free one; retried on a

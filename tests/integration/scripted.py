@@ -96,7 +96,10 @@ async def python_proxy_services(
 ) -> AsyncIterator[Services]:
     """Services with ``remote`` (a proxy of ``upstream_url``), ``local`` (hosted) and
     ``all`` (a group of both, local first)."""
-    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
+    # These upstreams publish "now": the cooldown (tested on its own) would hide everything.
+    settings = load_settings(
+        overrides={"data_dir": str(tmp_path), "policy.cooldown.mode": "off"}, environ={}
+    ).settings
     built = await build_services(settings, upstream=upstream, clock=clock)
     await built.indexes.create(Index("remote", "python", IndexKind.PROXY, upstream=upstream_url))
     await built.indexes.create(Index("local", "python", IndexKind.HOSTED))

@@ -90,7 +90,10 @@ def upstream() -> ScriptedUpstream:
 
 @pytest.fixture
 async def client(tmp_path: Path, upstream: ScriptedUpstream) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
+    # These upstreams publish "now": the cooldown (tested on its own) would hide everything.
+    settings = load_settings(
+        overrides={"data_dir": str(tmp_path), "policy.cooldown.mode": "off"}, environ={}
+    ).settings
     services: Services = await build_services(settings, upstream=upstream)
     await services.indexes.create(
         Index("npm-remote", "npm", IndexKind.PROXY, upstream=NPM_UPSTREAM)

@@ -6,7 +6,18 @@ import argparse
 import sys
 
 from wharf import __version__
-from wharf.cli import accounts, clientconfig, configshow, indexes, maintenance, pins, serve
+from wharf.cli import (
+    accounts,
+    audit,
+    clientconfig,
+    configshow,
+    indexes,
+    maintenance,
+    pins,
+    policy,
+    serve,
+    vulns,
+)
 from wharf.core.errors import WharfError
 
 
@@ -18,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wharf {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, accounts, indexes, clientconfig, maintenance, pins, configshow):
+    for module in (serve, accounts, indexes, clientconfig, maintenance, pins, policy, audit,
+                   vulns, configshow):
         module.register(commands)
     return parser
 

@@ -128,7 +128,13 @@ def split_list(key: str, raw: str) -> Any:
     return raw
 
 
-LIST_KEYS = frozenset({"server.trusted_proxies"})
+LIST_KEYS = frozenset({
+    "server.trusted_proxies",
+    "policy.cooldown.exempt",
+    "policy.typosquat.allow",
+    "policy.licences.allow",
+    "policy.licences.deny",
+})
 
 
 def read_file(path: Path, keys: list[str]) -> dict[str, Any]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from wharf.config.policy import PolicySettings
+from wharf.config.section import Section
 
 
 class ServerSettings(Section):
@@ -92,6 +91,7 @@ class AuthSettings(Section):
     )
 
 
+
 class Settings(Section):
     data_dir: Path = Field(
         Path("~/.local/share/wharf"),
@@ -105,6 +105,7 @@ class Settings(Section):
     proxy: ProxySettings = ProxySettings()
     limits: LimitsSettings = LimitsSettings()
     auth: AuthSettings = AuthSettings()
+    policy: PolicySettings = PolicySettings()
 
     @property
     def database_url(self) -> str:

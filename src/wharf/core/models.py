@@ -255,3 +255,29 @@ class AuditEvent:
     user_agent: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A break-glass exception to the policy (``wharf policy allow``): lets ``name`` (at
+    ``version``, or every version when None) of a format through the rules named (every
+    rule when empty) until ``expires_at``."""
+
+    format: str
+    name: str
+    version: str | None
+    rules: tuple[str, ...]
+    reason: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    id: int | None = None
+
+    def covers(self, fmt: str, name: str, version: str | None, rule: str, now: datetime) -> bool:
+        if self.expires_at is not None and self.expires_at <= now:
+            return False
+        if self.format != fmt or self.name != name:
+            return False
+        if self.version is not None and self.version != version:
+            return False
+        return not self.rules or rule in self.rules

@@ -6,13 +6,14 @@ crash between two calls leaves each call either fully applied or not at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from wharf.core.advisories import Advisory
 from wharf.core.models import (
     Artifact,
     AuditEvent,
@@ -23,6 +24,7 @@ from wharf.core.models import (
     Token,
     UpstreamDocument,
     User,
+    Waiver,
 )
 
 
@@ -266,6 +268,10 @@ class MetadataStore(Protocol):
     # audit
     async def add_audit_event(self, event: AuditEvent) -> None: ...
 
+    async def add_audit_events(self, events: Sequence[AuditEvent]) -> None:
+        """Append several events in one transaction (the buffered download trail)."""
+        ...
+
     async def list_audit_events(
         self,
         *,
@@ -275,11 +281,58 @@ class MetadataStore(Protocol):
         version: str | None = None,
         since: datetime | None = None,
         limit: int = 1000,
+        actor: str | None = None,
     ) -> list[AuditEvent]:
         """Newest first. ``action`` matches exactly or as a dotted prefix (``artifact``)."""
         ...
 
+    # policy waivers
+    async def add_waiver(self, waiver: Waiver) -> Waiver: ...
+
+    async def remove_waiver(self, waiver_id: int) -> Waiver:
+        """``NotFoundError`` when no such waiver."""
+        ...
+
+    async def list_waivers(self) -> list[Waiver]:
+        """Every waiver, expired ones too (oldest first)."""
+        ...
+
     async def close(self) -> None: ...
+
+    # vulnerability data
+    async def replace_advisories(
+        self,
+        format: str,
+        advisories_with_records: Collection[tuple[Advisory, Mapping[str, Any]]],
+        *,
+        ecosystem_complete: bool,
+    ) -> None:
+        """Store these records of one format (each with its OSV record as imported) in one
+        transaction, replacing stored ones of the same (id, format, name); with
+        ``ecosystem_complete`` (a whole-ecosystem dump), delete the format's other rows."""
+        ...
+
+    async def prune_advisories(self, format: str, keep: Collection[tuple[str, str]]) -> int:
+        """Delete the records of a format whose (id, name) is not in ``keep`` (the end of a
+        whole-ecosystem import written in batches); returns how many went."""
+        ...
+
+    async def advisories_for(
+        self, format: str, names: Collection[str]
+    ) -> dict[str, list[Advisory]]:
+        """The records of these (normalised) names, by name; names without any are left
+        out."""
+        ...
+
+    async def advisory_record(self, id: str) -> dict[str, Any] | None:
+        """The OSV record of an id as imported, or None."""
+        ...
+
+    async def advisory_records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The OSV records of these ids, by id (unknown ids are left out)."""
+        ...
+
+    async def count_advisories(self, format: str) -> int: ...
 
 
 class ChangeStamps(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,22 @@ import sqlalchemy as sa
 from wharf.core.models import AuditEvent
 from wharf.db.base import StoreBase
 from wharf.db.tables import audit_events
+
+
+def _row_from_event(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "at": event.at,
+        "action": event.action,
+        "actor": event.actor,
+        "token_id": event.token_id,
+        "index_name": event.index,
+        "project": event.project,
+        "version": event.version,
+        "filename": event.filename,
+        "address": event.address,
+        "user_agent": event.user_agent,
+        "detail": dict(event.detail),
+    }
 
 
 def _event_from_row(row: sa.Row[Any]) -> AuditEvent:
@@ -31,22 +48,15 @@ def _event_from_row(row: sa.Row[Any]) -> AuditEvent:
 
 class AuditMixin(StoreBase):
     async def add_audit_event(self, event: AuditEvent) -> None:
+        await self.add_audit_events([event])
+
+    async def add_audit_events(self, events: Sequence[AuditEvent]) -> None:
+        if not events:
+            return
+        rows = [_row_from_event(event) for event in events]
+
         def body(connection: sa.Connection) -> None:
-            connection.execute(
-                sa.insert(audit_events).values(
-                    at=event.at,
-                    action=event.action,
-                    actor=event.actor,
-                    token_id=event.token_id,
-                    index_name=event.index,
-                    project=event.project,
-                    version=event.version,
-                    filename=event.filename,
-                    address=event.address,
-                    user_agent=event.user_agent,
-                    detail=dict(event.detail),
-                )
-            )
+            connection.execute(sa.insert(audit_events), rows)
 
         await self._write(body)
 
@@ -59,6 +69,7 @@ class AuditMixin(StoreBase):
         version: str | None = None,
         since: datetime | None = None,
         limit: int = 1000,
+        actor: str | None = None,
     ) -> list[AuditEvent]:
         conditions: list[sa.ColumnElement[bool]] = []
         if action is not None:
@@ -78,6 +89,8 @@ class AuditMixin(StoreBase):
             conditions.append(audit_events.c.version == version)
         if since is not None:
             conditions.append(audit_events.c.at >= since)
+        if actor is not None:
+            conditions.append(audit_events.c.actor == actor)
 
         def body(connection: sa.Connection) -> list[AuditEvent]:
             rows = connection.execute(

@@ -8,6 +8,7 @@ import anyio.to_thread
 import sqlalchemy as sa
 
 from wharf.db.accounts import AccountsMixin
+from wharf.db.advisories import AdvisoriesMixin
 from wharf.db.audit import AuditMixin
 from wharf.db.catalog import CatalogMixin
 from wharf.db.engine import create_engine_for
@@ -16,6 +17,7 @@ from wharf.db.migrate import upgrade
 from wharf.db.publishing import PublishingMixin
 from wharf.db.tags import TagsMixin
 from wharf.db.upstream_cache import UpstreamCacheMixin
+from wharf.db.waivers import WaiversMixin
 from wharf.db.withdrawals import WithdrawalsMixin
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ class SqlMetadataStore(
     UpstreamCacheMixin,
     AccountsMixin,
     AuditMixin,
+    WaiversMixin,
+    AdvisoriesMixin,
 ):
     """Every method is one transaction, run in a worker thread.
 

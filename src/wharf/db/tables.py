@@ -223,3 +223,37 @@ audit_events = sa.Table(
     sa.Index("ix_audit_events_action", "action"),
     sa.Index("ix_audit_events_project", "index_name", "project"),
 )
+
+policy_waivers = sa.Table(
+    "policy_waivers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("format", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("version", sa.String, nullable=True),
+    sa.Column("rules", sa.JSON, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Index("ix_policy_waivers_name", "format", "name"),
+)
+
+# Vulnerability and malware records (OSV), one row per record and affected package. ``ranges``
+# holds what decides which versions are affected (ranges, explicit versions, aliases, url);
+# ``record`` the OSV record as imported, served again by the OSV API.
+advisories = sa.Table(
+    "advisories",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("format", sa.String, primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("severity", sa.String, nullable=False),
+    sa.Column("malware", sa.Boolean, nullable=False),
+    sa.Column("withdrawn", UtcDateTime, nullable=True),
+    sa.Column("modified", UtcDateTime, nullable=True),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("ranges", sa.JSON, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Index("ix_advisories_format_name", "format", "name"),
+)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from wharf.core.models import Artifact, FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
+from wharf.policy.decisions import VersionScheme
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -105,6 +106,25 @@ class Format(Protocol):
 
     @property
     def upstream(self) -> UpstreamAdapter: ...
+
+    @property
+    def osv_ecosystem(self) -> str:
+        """The format's ecosystem name in OSV vulnerability records (``PyPI``, ``npm``)."""
+        ...
+
+    @property
+    def versions(self) -> VersionScheme:
+        """The format's version order and range syntax (for the policy rules)."""
+        ...
+
+    def licence_of(self, metadata: Mapping[str, Any]) -> str | None:
+        """The licence a release's metadata declares (an SPDX expression when it can)."""
+        ...
+
+    def version_of(self, project: str, filename: str) -> str | None:
+        """The version a file of ``project`` belongs to, read from its name (None when the
+        name does not say)."""
+        ...
 
     def normalize(self, name: str) -> str:
         """The canonical form of a project name in this format."""

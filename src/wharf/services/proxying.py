@@ -13,7 +13,8 @@ a client never receives a whole file that failed the check.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,8 +31,11 @@ from wharf.core.models import Artifact, FileEntry, Index, Origin, UpstreamDocume
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
 from wharf.formats.base import FetchStatus, Format, RemoteFile
 from wharf.policy import withdrawals
+from wharf.policy.decisions import Mode
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.stamping import touch_files, touch_project
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,14 @@ class ProxyService:
         clock: Clock,
         freshness: Freshness,
         lookup: ArtifactLookup,
+        *,
+        admit: Callable[[Index, str], Awaitable[None]] | None = None,
+        withdrawals: Callable[[str], Mode] | None = None,
     ) -> None:
+        self._admit = admit
+        """The policy's ingest check, before upstream is first asked for a name."""
+        self._withdrawals = withdrawals
+        """The mode of the upstream-withdrawal rule for an index (enforce without one)."""
         self._lookup = lookup
         self._store = store
         self._blobs = blobs
@@ -108,6 +119,8 @@ class ProxyService:
     ) -> Listing | None:
         adapter = self._formats[index.format].upstream
         known = cached if cached is not None and cached.found else None
+        if cached is None and self._admit is not None:
+            await self._admit(index, project)
         try:
             fetched = await adapter.fetch(
                 self._upstream,
@@ -249,7 +262,12 @@ class ProxyService:
 
     def cached(self, index: Index, artifact: Artifact) -> StoredFile:
         """A cached file, unless upstream withdrew it and no administrator pinned it."""
-        if withdrawals.blocks_download(artifact):
+        mode = self._withdrawals(index.name) if self._withdrawals else Mode.ENFORCE
+        if withdrawals.blocks_download(artifact) and mode is not Mode.OFF:
+            if mode is Mode.WARN:
+                log.warning("serving %s, withdrawn upstream (upstream-withdrawal in warn mode)",
+                            artifact.filename)
+                return self.stored(artifact)
             when = artifact.withdrawn_at.date().isoformat() if artifact.withdrawn_at else ""
             raise PolicyDeniedError(
                 f"'{artifact.filename}' was withdrawn upstream (noticed {when}); the cached "

@@ -1,6 +1,6 @@
 """The publish pipeline, the one place that orders its steps:
 
-check access → check the name and the addition (via the format) → write blobs → commit
+check access → check the name and the addition (via the format) → the policy → write blobs → commit
 metadata in one transaction → invalidate caches → audit.
 
 Blobs are written before metadata, so a crash at any moment leaves either the whole file
@@ -21,6 +21,7 @@ from wharf.formats.base import Format
 from wharf.services.access import require
 from wharf.services.auditing import AuditService, Client
 from wharf.services.indexes import IndexService
+from wharf.services.policing import PolicyService
 from wharf.services.stamping import touch_project
 
 
@@ -70,7 +71,9 @@ class PublishService:
         formats: Mapping[str, Format],
         audit: AuditService,
         clock: Clock,
+        policy: PolicyService,
     ) -> None:
+        self._policy = policy
         self._store = store
         self._blobs = blobs
         self._stamps = stamps
@@ -132,6 +135,10 @@ class PublishService:
         )
         if problems:
             raise InvalidArtifactError(problems)
+        await self._policy.check_publish(
+            index, project, upload.version, upload.filename, upload.size,
+            upload.release_metadata, principal, client,
+        )
 
         # Blobs first: the file, then its metadata document. Nothing refers to them yet.
         stored = await self._blobs.put_file(upload.path)

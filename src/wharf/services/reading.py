@@ -4,6 +4,8 @@ upstream's releases of that name unless the group trusts upstream for it (DESIGN
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,16 +22,23 @@ from wharf.core.models import (
     ProjectPage,
     ProjectStatus,
 )
-from wharf.core.ports import BlobStore, ChangeStamps, MetadataStore
+from wharf.core.ports import BlobStore, ChangeStamps, Clock, MetadataStore
 from wharf.formats.base import Format
+from wharf.policy import shadowing
+from wharf.policy.decisions import Decision, Mode
+from wharf.policy.engine import Judgement
 from wharf.policy.shadowing import hides_upstream
 from wharf.services.access import permits, require
+from wharf.services.auditing import AuditService, Client
 from wharf.services.indexes import IndexService
 from wharf.services.lookup import ArtifactLookup
+from wharf.services.policing import PolicyService, refusal
 from wharf.services.proxying import FileSource, ProxyService, StoredFile
 from wharf.services.stamping import INDEXES, index_key, project_key
 
 METADATA_SUFFIX = ".metadata"
+log = logging.getLogger(__name__)
+CACHED_VERDICTS = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +46,17 @@ class PageView:
     page: ProjectPage
     expires_at: datetime | None = None
     """When a proxy-derived page must be rebuilt (upstream freshness); None: on change only."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdicts:
+    """The download refusals of one page version, kept per worker (a download check is a
+    dict lookup, not a screening)."""
+
+    token: tuple[object, ...]
+    expires_at: datetime | None
+    refusals: Mapping[str, Judgement]
+    hidden: Mapping[str, Decision]
 
 
 class ReadService:
@@ -49,7 +69,14 @@ class ReadService:
         proxy: ProxyService,
         formats: Mapping[str, Format],
         lookup: ArtifactLookup,
+        policy: PolicyService,
+        audit: AuditService,
+        clock: Clock,
     ) -> None:
+        self._policy = policy
+        self._audit = audit
+        self._clock = clock
+        self._verdicts: OrderedDict[tuple[str, str], _Verdicts] = OrderedDict()
         self._lookup = lookup
         self._store = store
         self._blobs = blobs
@@ -82,19 +109,67 @@ class ReadService:
     def normalize(self, index: Index, project: str) -> str:
         return self._formats[index.format].normalize(project)
 
-    def page_token(self, index: Index, project: str) -> tuple[int, ...]:
-        """Changes whenever the page of ``project`` in ``index`` may have changed."""
+    def page_token(self, index: Index, project: str) -> tuple[object, ...]:
+        """Changes whenever the page of ``project`` in ``index`` may have changed (the
+        policy's settings, waivers and vulnerability data included)."""
         names = members_of(index)
         stamp = self._stamps.stamp
-        return (stamp(INDEXES), *(stamp(project_key(name, project)) for name in names))
+        return (*self._policy.token(), stamp(INDEXES),
+                *(stamp(project_key(name, project)) for name in names))
 
     def index_token(self, index: Index) -> tuple[int, ...]:
         names = members_of(index)
         stamp = self._stamps.stamp
         return (stamp(INDEXES), *(stamp(index_key(name)) for name in names))
 
-    async def page(self, index: Index, project: str) -> PageView:
-        """The project's page; ``NotFoundError`` when no member has it."""
+    async def page(self, index: Index, project: str, *, screened: bool = True) -> PageView:
+        """The project's page as the policy lets it be listed (``screened=False``: all of
+        it, for writers that merge into it); ``NotFoundError`` when no member has it."""
+        if not screened:
+            return await self._page(index, project)
+        token = self.page_token(index, project)
+        view = await self._page(index, project)
+        screening = await self._policy.screen(index, view.page)
+        expires = min(
+            (t for t in (view.expires_at, screening.expires_at) if t is not None), default=None)
+        self._keep_verdicts(index, project,
+                            _Verdicts(token, expires, screening.refusals, screening.hidden))
+        return PageView(screening.page, expires)
+
+    def _keep_verdicts(self, index: Index, project: str, verdicts: _Verdicts) -> None:
+        key = (index.name, project)
+        self._verdicts[key] = verdicts
+        self._verdicts.move_to_end(key)
+        if len(self._verdicts) > CACHED_VERDICTS:
+            self._verdicts.popitem(last=False)
+
+    async def explain_hidden(self, index: Index, project: str, version: str) -> None:
+        """Raise the policy's refusal when the listing left ``version`` out (so asking for
+        a held-back version by number says why, instead of 'no such version')."""
+        held = await self._current_verdicts(index, project)
+        decision = held.hidden.get(version) if held is not None else None
+        if decision is not None:
+            raise refusal(Judgement(decision))
+
+    async def _refusal(self, index: Index, project: str, filename: str) -> Judgement | None:
+        """The policy's refusal of a download, from the page's verdicts (screened now if
+        this worker has none for the current page version)."""
+        held = await self._current_verdicts(index, project)
+        return held.refusals.get(filename.removesuffix(METADATA_SUFFIX)) if held else None
+
+    async def _current_verdicts(self, index: Index, project: str) -> _Verdicts | None:
+        held = self._verdicts.get((index.name, project))
+        if held is None or held.token != self.page_token(index, project) or (
+            held.expires_at is not None and held.expires_at <= self._clock.now()
+        ):
+            try:
+                await self.page(index, project)
+            except NotFoundError:
+                return None
+            held = self._verdicts.get((index.name, project))
+        return held
+
+    async def _page(self, index: Index, project: str) -> PageView:
         if index.kind is IndexKind.GROUP:
             return await self._group_page(index, project)
         view = await self._member_page(index, project)
@@ -161,11 +236,7 @@ class ReadService:
 
     async def _group_page(self, group: Index, project: str) -> PageView:
         members = [m for m in [await self._indexes.find(n) for n in group.members] if m]
-        shadowed = hides_upstream(
-            project,
-            hosted_holds=await self._hosted_holds(members, project),
-            trust_patterns=group.trust_upstream,
-        )
+        shadowed = await self._shadowed(group, members, project)
         files: dict[str, FileEntry] = {}
         versions: dict[str, None] = {}
         metadata: dict[str, Mapping[str, Any]] = {}
@@ -214,6 +285,23 @@ class ReadService:
         )
         return PageView(page, expires)
 
+    async def _shadowed(self, group: Index, members: list[Index], project: str) -> bool:
+        """True when the group must not serve upstream releases of ``project`` (the
+        dependency-confusion guard; in ``warn`` mode it is logged and they are served)."""
+        mode = self._policy.book.confusion
+        if mode is Mode.OFF:
+            return False
+        hidden = hides_upstream(
+            project,
+            hosted_holds=await self._hosted_holds(members, project),
+            trust_patterns=group.trust_upstream,
+        )
+        if hidden and mode is Mode.WARN:
+            log.warning("%s: a hosted name, served from upstream too (%s in warn mode)",
+                        project, shadowing.RULE_ID)
+            return False
+        return hidden
+
     async def hosted_names(self, index: Index, projects: list[str]) -> set[str]:
         """Those of ``projects`` (normalised) that a hosted index among ``index`` and its
         members holds: the private names, which must not be sent upstream in queries."""
@@ -247,18 +335,32 @@ class ReadService:
                     names.setdefault(name, name)
         return sorted(names.items())
 
+    async def download(
+        self, index: Index, project: str, filename: str, principal: Principal,
+        client: Client | None = None, *, whole: bool = True,
+    ) -> FileSource:
+        """A file to send, once the policy allows it. A ``whole`` file (not a HEAD, not a
+        partial read) is audited: who pulled what."""
+        refused = await self._refusal(index, project, filename)
+        await self._policy.check_download(refused, index, project, filename, principal, client)
+        source = await self.open_file(index, project, filename)
+        if whole and not filename.endswith(METADATA_SUFFIX):
+            await self._audit.note(self._audit.event(
+                "artifact.download", principal, client, index=index.name, project=project,
+                version=self._formats[index.format].version_of(project, filename),
+                filename=filename,
+            ))
+        return source
+
     async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
-        """A file of a project, resolved through groups with the same shadowing as pages."""
+        """A file of a project, resolved through groups with the same shadowing as pages
+        (no policy check: ``download`` is the way in for clients)."""
         if index.kind is IndexKind.HOSTED:
             return await self._hosted_file(index, project, filename)
         if index.kind is IndexKind.PROXY:
             return await self._proxy.open_file(index, project, filename)
         members = [m for m in [await self._indexes.find(n) for n in index.members] if m]
-        shadowed = hides_upstream(
-            project,
-            hosted_holds=await self._hosted_holds(members, project),
-            trust_patterns=index.trust_upstream,
-        )
+        shadowed = await self._shadowed(index, members, project)
         for member in members:
             if member.kind is IndexKind.PROXY and shadowed:
                 continue

@@ -31,3 +31,8 @@ def touch_project(stamps: ChangeStamps, index: str, project: str) -> None:
 def touch_files(stamps: ChangeStamps, index: str, project: str) -> None:
     """Record that a file was stored without changing any page (a proxy cached it)."""
     stamps.bump(files_key(index, project))
+
+
+POLICY = "policy"
+"""Changes with what the policy rules consult besides the settings: waivers, vulnerability
+data. Every cached page and download verdict depends on it."""

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wharf.core.errors import WharfError
 from wharf.services.container import Services
-from wharf.web import api
+from wharf.web import api, osv
 from wharf.web.accesslog import LOG_KEY, AccessLog
 from wharf.web.auth import Authenticator
 from wharf.web.errors import json_error
@@ -115,7 +116,10 @@ def create_app(
 ) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(services.audit.run_flusher)  # the buffered download trail
+            yield
+            tasks.cancel_scope.cancel()
         await services.close()
 
     server = Starlette(
@@ -123,6 +127,7 @@ def create_app(
             Route("/", landing),
             Route("/-/health", health),
             Mount("/-/api", routes=api.routes()),
+            Mount("/-/osv", routes=osv.routes()),
         ],
         exception_handlers={WharfError: handle_error},
         lifespan=lifespan,

@@ -69,6 +69,16 @@ def client(request: Request) -> Client:
     return Client(address, request.headers.get("user-agent"))
 
 
+def fetches_whole_file(request: Request) -> bool:
+    """True for a request that takes a file from its start: a GET without a Range, or one
+    from byte 0 (a resumed download). A HEAD, or uv reading a wheel's metadata from its
+    end, is not someone pulling the file, and is not recorded as a download."""
+    if request.method != "GET":
+        return False
+    ranges = request.headers.get("range")
+    return ranges is None or ranges.replace(" ", "").lower().startswith("bytes=0-")
+
+
 def base_url(request: Request) -> str:
     """The public URL of the server root, without a trailing slash."""
     ctx = context(request)

@@ -116,6 +116,7 @@ async def version(request: Request, target: NpmPath) -> Response:
         package = await signed_package(request, index, view.page)
         found = packument.single_version(package, target.spec, url)
         if found is None:
+            await svc.reading.explain_hidden(index, name, target.spec)
             raise NotFoundError(
                 f"'{target.name}' has no version or tag '{target.spec}' in '{index.name}'.",
                 hint=f"See the versions with: npm view {target.name} versions",
@@ -139,5 +140,7 @@ async def tarball(request: Request, target: NpmPath) -> Response:
     index = await readable_package(request, target.name)
     name = names.normalize(target.name)
     filename = names.filename_from_tarball_path(name, target.file)
-    source = await svc.reading.open_file(index, name, filename)
+    source = await svc.reading.download(
+        index, name, filename, await kit.principal(request), kit.client(request),
+        whole=kit.fetches_whole_file(request))
     return kit.file_response(source)

@@ -1,12 +1,14 @@
 """Security endpoints: ``npm audit`` (advisories), ``npm audit signatures`` (signing keys and
 attestations) and the visibility check ``npm publish --provenance`` makes first.
 
-Advisories come from the upstream registry (``services.forwarding``): the body and its
-content-encoding go on unchanged (npm gzips its audit queries), the client's credentials do
-not. An index without an upstream answers "nothing known" in each endpoint's own shape, so
-audits of private-only trees succeed instead of failing. Signing keys are Wharf's own key
-(which signs the versions hosted here) followed by the upstream's keys (which signed the
-versions proxied from it).
+Advisories come from the vulnerability data imported with ``wharf vuln import`` once there
+is npm data (``formats.npm.advisory_reports`` builds npm's and pnpm's shapes), so audits work
+offline. Before that they come from the upstream registry (``services.forwarding``): the
+body and its content-encoding go on unchanged (npm gzips its audit queries), the client's
+credentials do not. An index without an upstream answers "nothing known" in each endpoint's
+own shape, so audits of private-only trees succeed instead of failing. Signing keys are
+Wharf's own key (which signs the versions hosted here) followed by the upstream's keys
+(which signed the versions proxied from it).
 
 Attestations follow the package: a version hosted here answers from the provenance bundle
 stored with its tarball; a version that came from upstream asks the upstream that served
@@ -19,13 +21,14 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wharf.core.errors import NotFoundError, UpstreamError
 from wharf.core.models import ANONYMOUS, Index, IndexKind, Principal
-from wharf.formats.npm import audit_queries, names, provenance
+from wharf.formats.npm import advisory_reports, audit_queries, names, provenance
 from wharf.formats.npm.paths import NpmPath
 from wharf.formats.npm.routes.reading import readable, readable_package, signer
 from wharf.formats.npm.routes.writing import read_body
@@ -64,22 +67,65 @@ _NO_AUDIT = {
 async def advisories_bulk(request: Request, target: NpmPath) -> Response:
     """``POST /-/npm/v1/security/advisories/bulk`` (npm 7+, pnpm 11): ``{name: [versions]}``
     in, ``{name: [advisory…]}`` out; ``{}`` when nothing is known."""
-    return await _forward_query(
-        request, "-/" + ADVISORIES_BULK, {}, audit_queries.without_names_in_bulk
-    )
+    query = await _local_query(request)
+    if query is None:
+        return await _forward_query(
+            request, "-/" + ADVISORIES_BULK, {}, audit_queries.without_names_in_bulk
+        )
+    svc = kit.services(request)
+    matches = await svc.advisories.matches("npm", advisory_reports.bulk_query(query))
+    records = await svc.advisories.records(_ids(matches))
+    return _local(advisory_reports.bulk_report(matches, records, _linker(request)))
 
 
 async def audits_quick(request: Request, target: NpmPath) -> Response:
     """``POST /-/npm/v1/security/audits/quick`` (npm's fallback, pnpm 10, yarn)."""
-    return await _forward_query(
-        request, "-/" + AUDITS_QUICK, _NO_AUDIT, audit_queries.without_names_in_tree
-    )
+    return await _legacy_audit(request, "-/" + AUDITS_QUICK)
 
 
 async def audits(request: Request, target: NpmPath) -> Response:
-    """``POST /-/npm/v1/security/audits`` (older pnpm)."""
-    return await _forward_query(
-        request, "-/" + AUDITS, _NO_AUDIT, audit_queries.without_names_in_tree
+    """``POST /-/npm/v1/security/audits`` (pnpm's fallback, older pnpm)."""
+    return await _legacy_audit(request, "-/" + AUDITS)
+
+
+async def _legacy_audit(request: Request, path: str) -> Response:
+    query = await _local_query(request)
+    if query is None:
+        return await _forward_query(
+            request, path, _NO_AUDIT, audit_queries.without_names_in_tree
+        )
+    svc = kit.services(request)
+    tree = advisory_reports.read_tree(query)
+    matches = await svc.advisories.matches("npm", tree.versions())
+    records = await svc.advisories.records(_ids(matches))
+    return _local(advisory_reports.legacy_report(tree, matches, records, _linker(request)))
+
+
+async def _local_query(request: Request) -> Any | None:
+    """The audit query, once the reader may read the index, when imported npm data answers
+    it; None when there is none (the query then goes upstream, unread)."""
+    svc = kit.services(request)
+    index = kit.current_index(request)
+    svc.reading.readable(index, await kit.principal(request))  # refuse before reading
+    if not await svc.advisories.has_data("npm"):
+        return None
+    body = await read_body(request, MAX_QUERY_BYTES)
+    return audit_queries.decode(body, request.headers.get("content-encoding"), MAX_QUERY_BYTES)
+
+
+def _ids(matches: advisory_reports.Matches) -> set[str]:
+    return {advisory.id for found in matches.values() for advisory, _ in found}
+
+
+def _linker(request: Request) -> advisory_reports.Linker:
+    """Records without a link of their own point at their OSV record here."""
+    base = kit.base_url(request)
+    return lambda id: f"{base}/-/osv/v1/vulns/{quote(id, safe='')}"
+
+
+def _local(document: object) -> Response:
+    return JSONResponse(
+        document, headers={"cache-control": "no-store", "x-wharf-advisories": "local"}
     )
 
 

@@ -147,7 +147,7 @@ async def _update(
     index = kit.current_index(request)
     hosted = await svc.indexes.hosted_target(index)
     name = names.normalize(target.name)
-    view = await svc.reading.page(hosted, name)
+    view = await svc.reading.page(hosted, name, screened=False)
     package = package_from_page(view.page)
     _check_rev(target, package)
     update = parse_update(
@@ -187,7 +187,7 @@ async def delete_package(request: Request, target: NpmPath) -> Response:
     index = kit.current_index(request)
     hosted = await svc.indexes.hosted_target(index)
     name = names.normalize(target.name)
-    view = await svc.reading.page(hosted, name)
+    view = await svc.reading.page(hosted, name, screened=False)
     _check_rev(target, package_from_page(view.page))
     await svc.revisions.withdraw(index, name, None, principal, kit.client(request))
     return JSONResponse({"ok": f"unpublished {name}"}, status_code=201)

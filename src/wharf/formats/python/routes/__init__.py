@@ -105,6 +105,8 @@ async def project_json(request: Request) -> Response:
 
     async def build() -> tuple[Rendered, object]:
         view = await svc.reading.page(index, project)
+        if version is not None and version not in view.page.versions:
+            await svc.reading.explain_hidden(index, project, version)
         body = jsonapi.render_project_json(
             view.page, version=version, files_base_url=index_url + "/", index_url=index_url
         )
@@ -123,7 +125,9 @@ async def download(request: Request) -> Response:
     filename = request.path_params["filename"]
     if "/" in filename or filename.startswith("."):
         raise NotFoundError(f"No file '{filename}'.")
-    source = await svc.reading.open_file(index, project, filename)
+    source = await svc.reading.download(
+        index, project, filename, await kit.principal(request), kit.client(request),
+        whole=kit.fetches_whole_file(request))
     if filename.endswith(".metadata"):
         return kit.file_response(source, "text/plain; charset=utf-8")
     return kit.file_response(source)

@@ -1,0 +1,99 @@
+"""Running an index's rules over one subject.
+
+The rules run in order; an ``allow`` entry that covers the subject ends the run at once
+(an explicit decision beats every automatic one); a waiver for the subject silences the
+rules it names; the first decision that blocks wins. Decisions of rules in ``warn`` mode
+are collected, so the caller can log and audit them while serving the subject anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from wharf.policy.decisions import ALLOWED, Decision, Facts, Mode, Rule, Subject, Verdict
+from wharf.policy.lists import PackageListRule, allowlisted, outside_allowlist
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    decision: Decision
+    """The blocking decision, or ``ALLOWED``."""
+    warnings: tuple[Decision, ...] = ()
+    """What rules in ``warn`` mode would have refused."""
+    waived: tuple[Decision, ...] = ()
+    """What a waiver let through."""
+
+    @property
+    def blocks(self) -> bool:
+        return self.decision.blocks
+
+
+PASSED = Judgement(ALLOWED)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules in force for what one index serves (its own settings, a group's on top)."""
+
+    rules: tuple[Rule, ...]
+    allows: tuple[PackageListRule, ...] = ()
+    allowlist: tuple[PackageListRule, ...] = ()
+    fingerprint: str = ""
+    """Changes whenever the rules do: part of every cached page's key."""
+
+    def judge(self, subject: Subject, facts: Facts) -> Judgement:
+        if any(entry.covers(subject, facts) for entry in self.allows):
+            return PASSED
+        warnings: list[Decision] = []
+        waived: list[Decision] = []
+        if self.allowlist and not allowlisted(subject, facts, self.allowlist):
+            verdict = self._settle(outside_allowlist(subject, self.allowlist), subject,
+                                   facts, warnings, waived)
+            if verdict is not None:
+                return Judgement(verdict, tuple(warnings), tuple(waived))
+        for rule in self.rules:
+            decision = rule.decide(subject, facts)
+            if decision is None or decision.verdict is Verdict.ALLOW:
+                continue
+            verdict = self._settle(decision, subject, facts, warnings, waived)
+            if verdict is not None:
+                return Judgement(verdict, tuple(warnings), tuple(waived))
+        return Judgement(ALLOWED, tuple(warnings), tuple(waived)) if (
+            warnings or waived) else PASSED
+
+    @staticmethod
+    def _settle(
+        decision: Decision, subject: Subject, facts: Facts,
+        warnings: list[Decision], waived: list[Decision],
+    ) -> Decision | None:
+        """The decision if it blocks; else None, after noting it as a warning or waived."""
+        if any(w.covers(subject.format, subject.name, subject.version, decision.rule, facts.now)
+               for w in facts.waivers):
+            waived.append(decision)
+            return None
+        if decision.blocks:
+            return decision
+        if decision.warns:
+            warnings.append(decision)
+        return None
+
+
+class RuleSource(Protocol):
+    """Where the rules in force come from (the composition root builds it from the
+    settings)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the configured rules do."""
+        ...
+
+    @property
+    def confusion(self) -> Mode: ...
+
+    def rules_for(self, chain: tuple[str, ...]) -> RuleSet:
+        """The rules for what ``chain[0]`` serves when read through the rest of ``chain``
+        (a group)."""
+        ...
+
+    def withdrawals_for(self, index: str) -> Mode: ...
