@@ -61,7 +61,7 @@ def upstream() -> ScriptedUpstream:
     scripted.pages[UPSTREAM + "cooldemo"] = (200, {}, packument(times, "1.1.0"))
     for version in times:
         scripted.pages[f"{UPSTREAM}cooldemo/-/cooldemo-{version}.tgz"] = (
-            200, {}, tarball(version))
+            200, {"content-length": str(len(tarball(version)))}, tarball(version))
     return scripted
 
 
@@ -226,3 +226,39 @@ async def test_asking_for_a_held_back_version_by_number_says_why(services: Servi
         await services.reading.explain_hidden(await group(services), "cooldemo", "1.1.0")
     await services.reading.explain_hidden(await group(services), "cooldemo", "1.0.0")
     await services.reading.explain_hidden(await group(services), "cooldemo", "9.9.9")
+
+
+async def test_a_name_with_nothing_listable_is_refused_with_the_reason(
+    services: Services, upstream: ScriptedUpstream
+) -> None:
+    times = {"0.1.0": START - timedelta(minutes=5)}
+    body = packument(times, "0.1.0").replace(b"cooldemo", b"brandnew")
+    upstream.pages[UPSTREAM + "brandnew"] = (200, {}, body)
+    with pytest.raises(QuarantinedError, match=r"brandnew 0\.1\.0") as caught:
+        await services.reading.page(await group(services), "brandnew")
+    assert caught.value.rule == "cooldown"
+    with pytest.raises(QuarantinedError):  # the tarball too, straight from a lockfile
+        await services.reading.download(await group(services), "brandnew",
+                                        "brandnew-0.1.0.tgz", Principal())
+
+
+async def test_size_and_licence_rules_hide_and_refuse(
+    tmp_path: Path, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    services = await open_services(tmp_path, upstream, clock, **{
+        "policy.cooldown.mode": "off", "policy.licences.deny": ("MIT",)})
+    try:
+        with pytest.raises(PolicyDeniedError, match="licensed MIT") as caught:
+            await services.reading.page(await group(services), "cooldemo")
+        assert caught.value.rule == "licence"
+    finally:
+        await services.close()
+    sized = tmp_path / "sized"
+    services = await open_services(sized, upstream, clock, **{
+        "policy.cooldown.mode": "off", "policy.size.max_bytes": len(tarball("1.0.0")) - 1})
+    try:
+        with pytest.raises(PolicyDeniedError, match="over the limit") as caught:
+            await download(services, "1.0.0")
+        assert caught.value.rule == "size"
+    finally:
+        await services.close()

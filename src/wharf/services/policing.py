@@ -181,6 +181,18 @@ class PolicyService:
                           filename=filename)
         await self._settle(judgement, subject, principal, client)
 
+    async def check_size(
+        self, index: Index, project: str, filename: str, size: int,
+        principal: Principal, client: Client | None,
+    ) -> None:
+        """Judge a file whose size only became known when it was opened (npm listings give
+        no tarball size; upstream says it when the download starts)."""
+        subject = Subject(index.format, index.name, project, Moment.DOWNLOAD,
+                          filename=filename, size=size)
+        judgement = self.book.rules_for((index.name,)).judge(
+            subject, await self.facts(index.format, project, upstream=False))
+        await self._settle(judgement, subject, principal, client)
+
     async def _settle(
         self, judgement: Judgement, subject: Subject, principal: Principal,
         client: Client | None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from wharf.core.errors import NotFoundError, UpstreamError
+from wharf.core.errors import NotFoundError, PolicyDeniedError, UpstreamError
 from wharf.core.models import (
     Action,
     Artifact,
@@ -33,7 +33,7 @@ from wharf.services.auditing import AuditService, Client
 from wharf.services.indexes import IndexService
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.policing import PolicyService, refusal
-from wharf.services.proxying import FileSource, ProxyService, StoredFile
+from wharf.services.proxying import FileSource, ProxyService, StoredFile, StreamedFile
 from wharf.services.stamping import INDEXES, index_key, project_key
 
 METADATA_SUFFIX = ".metadata"
@@ -134,6 +134,9 @@ class ReadService:
             (t for t in (view.expires_at, screening.expires_at) if t is not None), default=None)
         self._keep_verdicts(index, project,
                             _Verdicts(token, expires, screening.refusals, screening.hidden))
+        if screening.hidden and not screening.page.versions and not screening.page.files:
+            # Nothing of the name may be listed: say why rather than list nothing.
+            raise refusal(Judgement(next(iter(screening.hidden.values()))))
         return PageView(screening.page, expires)
 
     def _keep_verdicts(self, index: Index, project: str, verdicts: _Verdicts) -> None:
@@ -344,6 +347,15 @@ class ReadService:
         refused = await self._refusal(index, project, filename)
         await self._policy.check_download(refused, index, project, filename, principal, client)
         source = await self.open_file(index, project, filename)
+        if isinstance(source, StreamedFile) and source.size is not None:
+            # A first fetch from upstream: the listing may not have said the size (npm's
+            # never does); upstream says it now, before any byte is stored or sent.
+            try:
+                await self._policy.check_size(index, project, filename, source.size,
+                                              principal, client)
+            except PolicyDeniedError:
+                await source.chunks.aclose()  # type: ignore[attr-defined]
+                raise
         if whole and not filename.endswith(METADATA_SUFFIX):
             await self._audit.note(self._audit.event(
                 "artifact.download", principal, client, index=index.name, project=project,
