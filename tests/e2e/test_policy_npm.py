@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,13 @@ from . import npm_clients
 from .clients import Run
 from .js_tools import JsTools, Pnpm, ToolsUnavailable, YarnClassic, ensure_tools
 from .npm_clients import NpmUser, installed, write_project
+from .policy_cli import held_until, poll_cli, waive
 from .servers import StartServer, WharfServer
 from .static_upstream import StaticIndex, ago, osv_record, sri_sha512, write_osv_zip
 
 pytestmark = pytest.mark.e2e
 
 ADVISORY = "GHSA-wh4r-npm0-f1x0"
-AUDIT_WAIT = 5.0  # seconds: the server writes audit events in batches within about 1 s
 ABBREVIATED = "application/vnd.npm.install-v1+json"
 
 
@@ -107,30 +106,6 @@ def js_tools() -> JsTools:
         return ensure_tools()
     except ToolsUnavailable as error:
         pytest.skip(f"pnpm/yarn could not be installed with the machine's npm: {error}")
-
-
-def held_until(published: datetime) -> str:
-    """How the refusal writes the end of the default one-day cooldown."""
-    return (published + timedelta(days=1)).isoformat(timespec="minutes")
-
-
-def waive(server: WharfServer, spec: str, rule: str) -> str:
-    """``wharf policy allow npm SPEC --rule RULE``; the new waiver's number."""
-    granted = server.cli("policy", "allow", "npm", spec, "--rule", rule, "--for", "1h",
-                         "--reason", "e2e break-glass")
-    assert granted.stdout.startswith("allowed: #"), granted
-    return granted.stdout.split("#", 1)[1].split()[0]
-
-
-def poll_cli(server: WharfServer, *args: str, until: Callable[[str], bool]) -> str:
-    """The command's output once ``until`` holds for it (or the last one after a few
-    seconds): audit events reach the database in batches."""
-    deadline = time.monotonic() + AUDIT_WAIT
-    while True:
-        output = server.cli(*args).stdout
-        if until(output) or time.monotonic() > deadline:
-            return output
-        time.sleep(0.25)
 
 
 def write_lock(project: Path, name: str, version: str, resolved: str, tarball: bytes) -> None:
@@ -204,7 +179,7 @@ def test_a_lockfile_written_under_a_waiver_is_refused_once_it_is_revoked(
 ) -> None:
     server, registry = npm_policed.server, npm_policed.registry
     project = write_project(npm_policed.tmp / f"{client_type.name}-app", {"cooldemo": "2.0.0"})
-    waiver = waive(server, "cooldemo@2.0.0", "cooldown")
+    waiver = waive(server, "npm", "cooldemo@2.0.0", "cooldown")
     try:
         first = client_type(js_tools, npm_policed.tmp / f"{client_type.name}-first", registry)
         result = first.install(project)
@@ -233,7 +208,7 @@ def test_a_waiver_lets_npm_install_the_held_version_until_revoked(
     npm_policed: NpmPoliced,
 ) -> None:
     server = npm_policed.server
-    waiver = waive(server, "cooldemo@2.0.0", "cooldown")
+    waiver = waive(server, "npm", "cooldemo@2.0.0", "cooldown")
     try:
         assert "cooldemo 2.0.0  cooldown" in server.cli("policy", "waivers").stdout
         project = write_project(npm_policed.tmp / "waived-app", {})

@@ -14,10 +14,9 @@ cooldown of one day, the typosquat guard, and enforced vulnerability data.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -26,13 +25,13 @@ import pytest
 from . import clients
 from .clients import Run
 from .packages import write_wheel
+from .policy_cli import held_until, poll_cli, waive
 from .servers import ADMIN, StartServer, WharfServer
 from .static_upstream import StaticIndex, ago, osv_record, write_osv_zip
 
 pytestmark = pytest.mark.e2e
 
 ADVISORY = "GHSA-wh4r-f1xd-3m0a"
-AUDIT_WAIT = 5.0  # seconds: the server writes audit events in batches within about 1 s
 
 
 @dataclass(frozen=True)
@@ -100,30 +99,6 @@ def cooldemo_installs(policed: Policed) -> dict[str, tuple[Run, Path]]:
     return found
 
 
-def held_until(published: datetime) -> str:
-    """How the refusal writes the end of the default one-day cooldown."""
-    return (published + timedelta(days=1)).isoformat(timespec="minutes")
-
-
-def waive(server: WharfServer, spec: str, rule: str) -> str:
-    """``wharf policy allow python SPEC --rule RULE``; the new waiver's number."""
-    granted = server.cli("policy", "allow", "python", spec, "--rule", rule, "--for", "1h",
-                         "--reason", "e2e break-glass")
-    assert granted.stdout.startswith("allowed: #"), granted
-    return granted.stdout.split("#", 1)[1].split()[0]
-
-
-def poll_cli(server: WharfServer, *args: str, until: Callable[[str], bool]) -> str:
-    """The command's output once ``until`` holds for it (or the last one after a few
-    seconds): audit events reach the database in batches."""
-    deadline = time.monotonic() + AUDIT_WAIT
-    while True:
-        output = server.cli(*args).stdout
-        if until(output) or time.monotonic() > deadline:
-            return output
-        time.sleep(0.25)
-
-
 def test_cooldown_hides_the_fresh_version_from_pip_and_uv(
     policed: Policed, cooldemo_installs: dict[str, tuple[Run, Path]]
 ) -> None:
@@ -173,7 +148,7 @@ def test_a_direct_download_of_the_held_version_is_refused_with_the_reason(
 
 def test_a_waiver_lets_the_held_version_install_until_revoked(policed: Policed) -> None:
     server = policed.server
-    waiver = waive(server, "cooldemo==2.0", "cooldown")
+    waiver = waive(server, "python", "cooldemo==2.0", "cooldown")
     try:
         assert "cooldemo 2.0  cooldown" in server.cli("policy", "waivers").stdout
         where = policed.tmp / "waived-pip"
