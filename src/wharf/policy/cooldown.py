@@ -15,18 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wharf.policy.advisories import delivering_fix
-from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict
+from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict, allow_command
 from wharf.policy.lists import matches_name
 
 RULE_ID = "cooldown"
 FREEZE_ID = "freeze"
 
 
-def waiver_command(subject: Subject) -> str:
-    """The ``wharf policy allow`` command that lets the subject through."""
-    separator = "==" if subject.format == "python" else "@"
-    spec = f"{subject.name}{separator}{subject.version}" if subject.version else subject.name
-    return f"wharf policy allow {subject.format} '{spec}'"
+def waiver_command(subject: Subject, rule: str) -> str:
+    return allow_command(subject.format, subject.name, subject.version, rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +50,7 @@ class CooldownRule:
                 Verdict.DENY, self.id,
                 f"{subject.name} {subject.version} has no trustworthy publish time, and "
                 "versions of unknown age are refused (policy.cooldown.unknown_time = deny).",
-                hint=f"Let it through with: {waiver_command(subject)} --rule cooldown "
-                "--reason '...'",
+                hint=f"Let it through with: {waiver_command(subject, self.id)}",
                 mode=self.mode,
             )
         if self.freeze_after is not None and published > self.freeze_after:
@@ -65,7 +61,7 @@ class CooldownRule:
                 f"{self.freeze_after.isoformat(timespec='minutes')} "
                 "(policy.cooldown.freeze_after).",
                 hint="Use an older version, or let this one through with: "
-                f"{waiver_command(subject)} --rule freeze --reason '...'",
+                f"{waiver_command(subject, FREEZE_ID)}",
                 mode=self.mode,
             )
         ready = published + self.min_age
@@ -82,7 +78,7 @@ class CooldownRule:
             f"{describe(self.min_age)} are held back until "
             f"{ready.isoformat(timespec='minutes')} (policy.cooldown.min_age).",
             hint="Use an older version, wait, or let it through now with: "
-            f"{waiver_command(subject)} --rule cooldown --reason '...'",
+            f"{waiver_command(subject, self.id)}",
             until=ready,
             mode=self.mode,
         )

@@ -9,8 +9,8 @@ compare with, the format's version order) arrives in ``Facts``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -106,6 +106,17 @@ class Decision:
 ALLOWED = Decision(Verdict.ALLOW, "", "")
 
 
+def allow_command(
+    fmt: str, name: str, version: str | None, rule: str, *, lasting: str = ""
+) -> str:
+    """The ``wharf policy allow`` command that lets ``name`` (at ``version``, or every
+    version) through ``rule``: what a refusal's hint tells an administrator to run."""
+    separator = "==" if fmt == "python" else "@"
+    spec = f"{name}{separator}{version}" if version else name
+    extra = f" {lasting}" if lasting else ""
+    return f"wharf policy allow {fmt} '{spec}' --rule {rule}{extra} --reason '...'"
+
+
 class VersionScheme(Protocol):
     """A format's version order and range syntax, so rules stay format-neutral."""
 
@@ -139,7 +150,6 @@ class Facts:
     """Break-glass exceptions for the subject's name."""
     private_names: frozenset[str] = frozenset()
     """Names the team hosts itself (normalised), for the lookalike check."""
-    extra: Mapping[str, object] = field(default_factory=dict)
 
 
 class Rule(Protocol):

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
-from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict
+from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict, allow_command
 from wharf.policy.lists import matches_name
 from wharf.policy.lookalikes import Lookalikes
 
@@ -89,8 +89,8 @@ class TyposquatRule:
         return Decision(
             Verdict.DENY, RULE_ID, reason,
             hint=f"If {subject.name!r} is the package you meant, add it to "
-            "policy.typosquat.allow in wharf.toml, or run: wharf policy allow "
-            f"{subject.format} '{subject.name}' --rule typosquat --reason '...'",
+            "policy.typosquat.allow in wharf.toml, or run: "
+            f"{allow_command(subject.format, subject.name, None, RULE_ID)}",
             mode=self._mode,
         )
 

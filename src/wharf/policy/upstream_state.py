@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wharf.policy.decisions import Decision, Facts, Mode, Moment, Subject, Verdict
+from wharf.policy.decisions import (
+    Decision,
+    Facts,
+    Mode,
+    Moment,
+    Subject,
+    Verdict,
+    allow_command,
+)
 from wharf.policy.withdrawals import RULE_ID
 
 
@@ -35,8 +43,8 @@ class UpstreamStateRule:
                 Verdict.DENY, self.id,
                 f"Upstream {how} '{subject.filename}'; it is not downloaded again.",
                 hint="Move to another version. To keep serving this file for now, an "
-                f"administrator can run: wharf policy allow {subject.format} "
-                f"'{subject.name}' --rule {self.id} --reason '...'",
+                "administrator can run: "
+                f"{allow_command(subject.format, subject.name, None, self.id)}",
                 mode=self.mode,
             )
         return None

@@ -19,7 +19,7 @@ from wharf.policy.advisories import (
     fixes_after,
     severity_rank,
 )
-from wharf.policy.decisions import Decision, Facts, Mode, Rule, Subject, Verdict
+from wharf.policy.decisions import Decision, Facts, Mode, Rule, Subject, Verdict, allow_command
 
 VULNERABILITY = "vulnerability"
 MALWARE = "malware"
@@ -64,10 +64,9 @@ class VulnerabilityRule:
             if fixes
             else "No fixed version is known yet: remove or replace the dependency"
         )
-        hint = (
-            f"{upgrade}, or waive the rule for this version: "
-            f"{waiver_command(subject.format, subject.name, version, VULNERABILITY)}"
-        )
+        waive = allow_command(subject.format, subject.name, version, VULNERABILITY,
+                              lasting="--until DATE")
+        hint = f"{upgrade}, or waive the rule for this version: {waive}"
         return Decision(Verdict.DENY, VULNERABILITY, reason + ".", hint, mode=self.mode)
 
 
@@ -94,26 +93,13 @@ class MalwareRule:
         if not found:
             return None
         reason = f"{what} is reported as malicious: {_summary(found)}."
-        waive = waiver_command(subject.format, subject.name, version, MALWARE)
+        waive = allow_command(subject.format, subject.name, version, MALWARE,
+                              lasting="--until DATE")
         hint = (
             "Remove it from your dependencies and treat any machine that installed it as "
             f"compromised. If the report is wrong, an administrator can waive it: {waive}"
         )
         return Decision(Verdict.DENY, MALWARE, reason, hint, mode=self.mode)
-
-
-def waiver_command(format_name: str, name: str, version: str | None, rule: str) -> str:
-    """The ``wharf policy allow`` command that lets this version (or name) through."""
-    if version is None:
-        spec = name
-    elif format_name == "npm":
-        spec = f"{name}@{version}"
-    else:
-        spec = f"{name}=={version}"
-    return (
-        f"wharf policy allow {format_name} {spec} --rule {rule} --until DATE "
-        "--reason '...'"
-    )
 
 
 def _summary(found: Sequence[Advisory]) -> str:

@@ -69,8 +69,7 @@ class LockfileChecker:
         upstream = source.kind is IndexKind.PROXY
         notes: list[str] = []
         known = await self._known(source, name, fmt)
-        subject = Subject(entry.format, source.name, name, Moment.DOWNLOAD, upstream=upstream,
-                          version=entry.version)
+        files: list[FileEntry] = []
         if entry.version is None:
             notes.append(f"not pinned ({entry.note or 'no version'}): judged by name only")
         elif known is None or entry.version not in known.versions:
@@ -78,19 +77,18 @@ class LockfileChecker:
                          "time, size and licence are unknown")
         else:
             files = [f for f in known.files if f.version == entry.version]
-            times = [f.uploaded_at for f in files if f.uploaded_at is not None]
-            if not times:
-                notes.append("no publish time is known for this version")
-            sizes = [f.size for f in files if f.size is not None]
-            metadata = known.metadata.get(entry.version)
-            subject = Subject(
-                entry.format, source.name, name, Moment.DOWNLOAD, version=entry.version,
-                size=max(sizes) if sizes else None, published_at=min(times) if times else None,
-                upstream=upstream,
-                licence=fmt.licence_of(metadata) if isinstance(metadata, Mapping) else None,
-                quarantined=False,
-                versions=tuple(sorted(known.versions, key=fmt.versions.key)),
-            )
+        times = [f.uploaded_at for f in files if f.uploaded_at is not None]
+        sizes = [f.size for f in files if f.size is not None]
+        if files and not times:
+            notes.append("no publish time is known for this version")
+        metadata = known.metadata.get(entry.version) if known and entry.version else None
+        subject = Subject(
+            entry.format, source.name, name, Moment.DOWNLOAD, version=entry.version,
+            size=max(sizes) if sizes else None, published_at=min(times) if times else None,
+            upstream=upstream,
+            licence=fmt.licence_of(metadata) if isinstance(metadata, Mapping) else None,
+            versions=tuple(sorted(known.versions, key=fmt.versions.key)) if known else (),
+        )
         chain = (source.name,) if source.name == read.name else (source.name, read.name)
         facts = await self._policy.facts(entry.format, name, upstream=upstream)
         judgement = self._policy.book.rules_for(chain).judge(subject, facts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,7 +56,9 @@ class StoredFile:
 class StreamedFile:
     filename: str
     size: int | None
-    chunks: AsyncIterator[bytes]
+    chunks: AsyncGenerator[bytes, None]
+    """Closing it early (``aclose``) releases the upstream response, the file lock and
+    the unfinished blob."""
 
 
 FileSource = StoredFile | StreamedFile
@@ -220,7 +222,7 @@ class ProxyService:
         remote: RemoteFile,
         source: AsyncIterator[bytes],
         stack: AsyncExitStack,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         writer = self._blobs.writer()
         hashers = {name: hashlib.new(name) for name in remote.digests}
         held: bytes | None = None

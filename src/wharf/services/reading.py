@@ -354,7 +354,7 @@ class ReadService:
                 await self._policy.check_size(index, project, filename, source.size,
                                               principal, client)
             except PolicyDeniedError:
-                await source.chunks.aclose()  # type: ignore[attr-defined]
+                await source.chunks.aclose()
                 raise
         if whole and not filename.endswith(METADATA_SUFFIX):
             await self._audit.note(self._audit.event(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from wharf.policy.advisories import Advisory
-from wharf.policy.decisions import Facts, Mode, Moment, Subject, Verdict
-from wharf.policy.vulnerable import MalwareRule, VulnerabilityRule, waiver_command
+from wharf.policy.decisions import Facts, Mode, Moment, Subject, Verdict, allow_command
+from wharf.policy.vulnerable import MalwareRule, VulnerabilityRule
 
 from .advisory_fixtures import SCHEME, advisory, span
 
@@ -62,7 +62,7 @@ def test_vulnerability_reason_names_ids_summary_and_fix() -> None:
         "fixed in 2.0."
     )
     assert decision.hint.startswith("Upgrade to a fixed version (2.0 or later)")
-    assert "wharf policy allow python demo==1.0 --rule vulnerability --until DATE" in (
+    assert "wharf policy allow python 'demo==1.0' --rule vulnerability --until DATE" in (
         decision.hint
     )
 
@@ -86,7 +86,7 @@ def test_vulnerability_without_a_fix_says_so() -> None:
     assert decision is not None
     assert decision.reason == "@corp/left 3.0 has a known vulnerability (high severity): GHSA-1."
     assert decision.hint.startswith("No fixed version is known yet")
-    assert "wharf policy allow npm @corp/left@3.0 --rule vulnerability" in decision.hint
+    assert "wharf policy allow npm '@corp/left@3.0' --rule vulnerability" in decision.hint
 
 
 @pytest.mark.parametrize(
@@ -138,19 +138,19 @@ def test_malware_reason_and_hint() -> None:
     assert decision is not None
     assert decision.reason == "evil 1.0 is reported as malicious: MAL-2026-7 (Steals tokens)."
     assert "compromised" in decision.hint
-    assert "wharf policy allow npm evil@1.0 --rule malware" in decision.hint
+    assert "wharf policy allow npm 'evil@1.0' --rule malware" in decision.hint
     whole = MalwareRule(Mode.ENFORCE).decide(subject(None), facts(MALWARE_EVERYWHERE))
     assert whole is not None
     assert whole.reason.startswith("demo (every version) is reported as malicious")
 
 
-def test_waiver_command_per_format() -> None:
-    assert waiver_command("python", "demo", "1.0", "vulnerability").startswith(
-        "wharf policy allow python demo==1.0 --rule vulnerability --until DATE --reason"
+def test_allow_command_per_format() -> None:
+    assert allow_command("python", "demo", "1.0", "vulnerability", lasting="--until DATE") == (
+        "wharf policy allow python 'demo==1.0' --rule vulnerability --until DATE --reason '...'"
     )
-    assert waiver_command("npm", "@a/b", "1.0.0", "malware").startswith(
-        "wharf policy allow npm @a/b@1.0.0 --rule malware"
+    assert allow_command("npm", "@a/b", "1.0.0", "malware").startswith(
+        "wharf policy allow npm '@a/b@1.0.0' --rule malware"
     )
-    assert waiver_command("npm", "evil", None, "malware").startswith(
-        "wharf policy allow npm evil --rule malware"
+    assert allow_command("npm", "evil", None, "malware").startswith(
+        "wharf policy allow npm 'evil' --rule malware"
     )
