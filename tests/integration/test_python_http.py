@@ -255,3 +255,36 @@ async def test_package_rules_guard_reading_and_uploading_through_the_group(
 
 
 BOB = auth("bob", "bob's password")
+
+
+async def test_warm_answers_are_replayed_yet_audited_and_never_outlive_a_change(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Pages and files a worker remembers (``wharf.web.memo``) behave as fresh answers:
+    each download is still entered in the audit trail, and a deletion, a yank or a new
+    release shows on the very next request."""
+    filename, data = wheel("acme", "1.0")
+    await client.post("/pypi/", headers=ALICE, **upload_form("acme", "1.0", filename, data))  # type: ignore[arg-type]
+    headers = {"accept": JSON, "user-agent": "uv/0.13"}
+    for _ in range(3):
+        page = await client.get("/simple/acme/", headers=headers)
+        file = await client.get(f"/files/acme/{filename}", headers=headers)
+        assert page.status_code == file.status_code == 200
+        assert file.content == data
+    events = await services.audit.query(action="artifact.download", project="acme")
+    assert sum(int(e.detail.get("count", 1)) for e in events) == 3
+    assert {e.user_agent for e in events} == {"uv/0.13"}
+
+    assert (await upload(client, "acme", "2.0")).status_code == 200
+    page = await client.get("/simple/acme/", headers=headers)
+    assert page.json()["versions"] == ["1.0", "2.0"]
+    await services.releases.yank("pypi-local", "acme", "2.0", local_admin(),
+                                 reason="broken", client=LOCAL)
+    page = await client.get("/simple/acme/", headers=headers)
+    assert [f["yanked"] for f in page.json()["files"]] == [False, "broken"]
+
+    removed = await client.delete("/-/api/indexes/pypi-local/projects/acme/versions/1.0",
+                                  headers=ALICE)
+    assert removed.status_code == 200, removed.text
+    gone = await client.get(f"/files/acme/{filename}", headers=headers)
+    assert gone.status_code == 404

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from wharf.cli.common import add_settings_options, run
 from wharf.cli.specs import parse_time, split_spec
 from wharf.core.models import AuditEvent
+from wharf.services.auditing import COUNT
 from wharf.services.container import Services
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def list_downloads(args: argparse.Namespace) -> int:
     events = run(args, work)
     show(events, args.json)
     if not args.json:
-        print(f"{len(events)} download(s) of {args.spec}")
+        total = sum(int(e.detail.get(COUNT, 1)) for e in events)
+        print(f"{total} download(s) of {args.spec}")
     return 0
 
 
@@ -86,6 +88,10 @@ def show(events: list[AuditEvent], as_json: bool) -> None:
         token = f" token {event.token_id}" if event.token_id else ""
         what = " ".join(p for p in (event.index, event.filename or event.project,
                                     event.version if not event.filename else None) if p)
-        detail = f"  {dict(event.detail)}" if event.detail else ""
+        times = event.detail.get(COUNT) if event.action == "artifact.download" else None
+        if times is not None:
+            detail = f"  {times} times within a second"
+        else:
+            detail = f"  {dict(event.detail)}" if event.detail else ""
         print(f"{event.at.isoformat(timespec='seconds')}  {event.action}  {what}  {who}{token}"
               f"  from {event.address or '-'}  {event.user_agent or '-'}{detail}")

@@ -67,6 +67,9 @@ class Rendered:
     """``body`` gzip-compressed, when worth it (see ``compressed``)."""
     files: PageFiles | None = None
     """Where the page's variants are on disk; then ``body`` is empty and ``gzip`` None."""
+    expires_at: datetime | None = None
+    """When the cache stops serving it (proxy freshness, a policy deadline); set by the
+    cache, so that what sits in front of it can honour the same deadline."""
 
     @property
     def gzip_etag(self) -> str | None:
@@ -159,15 +162,21 @@ class PageCache:
             name = self._disk.name_of(key, token)
             stored = self._disk.load(name, self._clock.now())
             if stored is not None:
-                rendered = _from_disk(stored)
+                rendered = replace(_from_disk(stored), expires_at=stored.expires_at)
                 self._put(key, _Entry(token, stored.expires_at, rendered))
                 return rendered
         rendered, expires_at = await build()
         if name is not None and len(rendered.body) >= DISK_MIN_BYTES and self._current(expires_at):
             rendered = await self._store(name, rendered, expires_at)
-        rendered = await compressed(rendered)
+        rendered = replace(await compressed(rendered), expires_at=expires_at)
         self._put(key, _Entry(token, expires_at, rendered))
         return rendered
+
+    def present(self, rendered: Rendered) -> bool:
+        """Whether a page this cache returned can still be sent as it is: always for one
+        in memory; for one on disk, while its files are there whole (marking them used,
+        so a page served only from a memo in front of the cache is not swept as idle)."""
+        return rendered.files is None or self._on_disk(rendered.files)
 
     def _current(self, expires_at: datetime | None) -> bool:
         return expires_at is None or expires_at > self._clock.now()

@@ -356,13 +356,29 @@ class ReadService:
             except PolicyDeniedError:
                 await source.chunks.aclose()
                 raise
-        if whole and not filename.endswith(METADATA_SUFFIX):
-            await self._audit.note(self._audit.event(
-                "artifact.download", principal, client, index=index.name, project=project,
-                version=self._formats[index.format].version_of(project, filename),
-                filename=filename,
-            ))
+        if whole:
+            await self.note_download(index, project, filename, principal, client)
         return source
+
+    async def note_download(
+        self, index: Index, project: str, filename: str, principal: Principal,
+        client: Client | None,
+    ) -> None:
+        """Enter a whole download in the audit trail: who pulled what (a metadata document
+        is not a download)."""
+        if filename.endswith(METADATA_SUFFIX):
+            return
+        await self._audit.note(self._audit.event(
+            "artifact.download", principal, client, index=index.name, project=project,
+            version=self._formats[index.format].version_of(project, filename),
+            filename=filename,
+        ))
+
+    def verdicts_expire(self, index: Index, project: str) -> datetime | None:
+        """When the download verdicts this worker holds for the project's page run out
+        (None: they change only with the page token)."""
+        held = self._verdicts.get((index.name, project))
+        return held.expires_at if held is not None else None
 
     async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
         """A file of a project, resolved through groups with the same shadowing as pages

@@ -20,6 +20,9 @@ from pathlib import Path
 
 _SLOT = 8
 _MAX = (1 << 64) - 1
+_REMEMBERED_SLOTS = 65536
+"""Keys whose slot a process remembers: a warm request reads several stamps, and hashing
+each key again would cost more than the read itself."""
 # Slots are read and written as aligned native 64-bit words through a memoryview cast to
 # "Q": one load or store each, so a reader never sees half of an update.
 
@@ -44,15 +47,19 @@ class FileChangeStamps:
         self._words: memoryview | None = None
         self._open_lock = threading.Lock()
         self._bump_lock = threading.Lock()
+        self._slot_of: dict[str, int] = {}
 
     def stamp(self, key: str) -> int:
         words = self._words if self._words is not None else self._open()
-        value: int = words[slot_of(key, self._slots)]
+        slot = self._slot_of.get(key)
+        if slot is None:
+            slot = self._remember_slot(key)
+        value: int = words[slot]
         return value
 
     def bump(self, key: str) -> None:
         words = self._words if self._words is not None else self._open()
-        slot = slot_of(key, self._slots)
+        slot = self._remember_slot(key)
         assert self._fd is not None
         with self._bump_lock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
@@ -60,6 +67,12 @@ class FileChangeStamps:
                 words[slot] = (words[slot] + 1) & _MAX
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _remember_slot(self, key: str) -> int:
+        if len(self._slot_of) >= _REMEMBERED_SLOTS:
+            self._slot_of.clear()
+        slot = self._slot_of[key] = slot_of(key, self._slots)
+        return slot
 
     def close(self) -> None:
         """Unmap and close the file (stamps reopen it on next use)."""
@@ -87,6 +100,7 @@ class FileChangeStamps:
                 os.close(fd)
                 raise
             self._fd, self._map, self._slots = fd, mapped, size // _SLOT
+            self._slot_of.clear()  # the size, and so the slots, are the file's
             self._words = memoryview(mapped).cast("Q")
             return self._words
 

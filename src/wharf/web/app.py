@@ -22,6 +22,7 @@ from wharf.web.accesslog import LOG_KEY, AccessLog
 from wharf.web.auth import Authenticator
 from wharf.web.errors import json_error
 from wharf.web.kit import INDEX_KEY, WebContext
+from wharf.web.memo import ResponseMemo
 
 log = logging.getLogger("wharf.web")
 ALIASES = ("simple", "files")
@@ -136,6 +137,7 @@ def create_app(
         services, Authenticator(services.accounts), public_url, trusted_proxies
     )
     app: ASGIApp = IndexDispatch(server, format_apps, services, default_python)
+    app = ResponseMemo(app, services.clock, trusted_proxies=trusted_proxies)
     if access_log:
         app = AccessLog(app, json_lines=log_json)
     return app

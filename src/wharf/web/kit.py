@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
@@ -18,7 +20,7 @@ from wharf.services.container import Services
 from wharf.services.page_files import StoredVariant
 from wharf.services.pages import Rendered
 from wharf.services.proxying import FileSource, StoredFile
-from wharf.web import encoding
+from wharf.web import encoding, memo
 from wharf.web.auth import Authenticator
 
 INDEX_KEY = "wharf.index"
@@ -61,12 +63,78 @@ async def principal(request: Request) -> Principal:
 
 
 def client(request: Request) -> Client:
-    address = request.client.host if request.client else None
-    if address in context(request).trusted_proxies:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            address = forwarded.split(",")[0].strip()
-    return Client(address, request.headers.get("user-agent"))
+    return client_of(request.scope, context(request).trusted_proxies)
+
+
+def client_of(scope: Scope, trusted_proxies: frozenset[str]) -> Client:
+    """Who sent the request: the peer's address (or, from a trusted proxy, the first
+    X-Forwarded-For address) and its User-Agent."""
+    peer = scope.get("client")
+    address: str | None = peer[0] if peer else None
+    agent = forwarded = None
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            agent = value.decode("latin-1")
+        elif name == b"x-forwarded-for":
+            forwarded = value.decode("latin-1")
+    if address in trusted_proxies and forwarded:
+        address = forwarded.split(",")[0].strip()
+    return Client(address, agent)
+
+
+def remember(
+    request: Request,
+    current: Callable[[], Hashable],
+    token: Hashable,
+    expires_at: datetime | None,
+    *,
+    present: Callable[[], bool] | None = None,
+    on_hit: Callable[[Scope], Awaitable[None]] | None = None,
+) -> None:
+    """Let this response be replayed to identical requests while ``current()`` returns
+    ``token`` and until ``expires_at`` (see ``wharf.web.memo``)."""
+    memo.remember(request.scope, memo.Remember(
+        current, token, expires_at.timestamp() if expires_at is not None else None,
+        present, on_hit))
+
+
+def remember_rendered(
+    request: Request, current: Callable[[], Hashable], token: Hashable, rendered: Rendered
+) -> None:
+    """A page from the page cache, replayed while ``current()`` returns ``token``, within
+    the page's own deadline, and (for a page on disk) while its files are there."""
+    pages = services(request).pages
+    remember(request, current, token, rendered.expires_at,
+             present=(lambda: pages.present(rendered)) if rendered.files is not None else None)
+
+
+def remember_page(
+    request: Request, index: Index, project: str, token: Hashable, rendered: Rendered
+) -> None:
+    """A project's page (or packument), valid while the project's page token holds."""
+    reading = services(request).reading
+    remember_rendered(request, lambda: reading.page_token(index, project), token, rendered)
+
+
+def remember_download(
+    request: Request, index: Index, project: str, filename: str, token: Hashable,
+    source: FileSource,
+) -> None:
+    """A stored file, replayed while the project's page token (and with it the policy's
+    verdicts) holds; each whole replay is entered in the audit trail like any download."""
+    if not isinstance(source, StoredFile):
+        return  # streamed from upstream on a first fetch: the next request reads the store
+    svc = services(request)
+    reading, trusted = svc.reading, context(request).trusted_proxies
+    who: Principal | None = request.scope.get("wharf.principal")
+
+    async def audited(scope: Scope) -> None:
+        await reading.note_download(
+            index, project, filename, who or Principal(), client_of(scope, trusted))
+
+    remember(request, lambda: reading.page_token(index, project), token,
+             reading.verdicts_expire(index, project),
+             on_hit=audited if request.method == "GET" else None)
 
 
 def fetches_whole_file(request: Request) -> bool:

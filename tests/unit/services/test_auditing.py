@@ -89,3 +89,36 @@ async def test_a_full_buffer_is_written_without_waiting(
             await download(audit, n)
         assert [len(b) for b in store.batches] == [10]
         tasks.cancel_scope.cancel()
+
+
+async def test_repeats_within_a_batch_are_one_event_with_their_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auditing, "FLUSH_SECONDS", 3600)
+    audit, store = service()
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(audit.run_flusher)
+        await anyio.sleep(0)
+        for _ in range(5):
+            await download(audit, 1)
+        await download(audit, 2)
+        await audit.note(audit.event("artifact.download", Principal(user="bob"),
+                                     Client("10.0.0.1", "pip/25"), project="demo",
+                                     version="1"))
+        await audit.note(audit.event("policy.refused", Principal(), None, project="demo",
+                                     rule="cooldown"))
+        await audit.note(audit.event("policy.refused", Principal(), None, project="demo",
+                                     rule="cooldown"))
+        await audit.flush()
+        for _ in range(2):
+            await download(audit, 1)  # a new batch counts afresh
+        tasks.cancel_scope.cancel()
+    first, second = store.batches
+    assert [(e.actor, e.version, dict(e.detail)) for e in first] == [
+        ("alice", "1", {"count": 5}),
+        ("alice", "2", {}),
+        ("bob", "1", {}),
+        (None, None, {"rule": "cooldown"}),  # events with detail are never merged
+        (None, None, {"rule": "cooldown"}),
+    ]
+    assert [dict(e.detail) for e in second] == [{"count": 2}]

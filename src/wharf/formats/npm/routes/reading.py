@@ -99,7 +99,9 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
         rendered, _ = await build()
     else:
         key = _cache_key(request, index.name, name, abbreviated, url)
-        rendered = await svc.pages.get(key, svc.reading.page_token(index, name), build)
+        token = svc.reading.page_token(index, name)
+        rendered = await svc.pages.get(key, token, build)
+        kit.remember_page(request, index, name, token, rendered)
     # Revalidate every time (a 304 costs little): a version published or unpublished a
     # moment ago must be visible to the next install, not after a client cache expires.
     return kit.page_response(request, rendered, media_type, {"cache-control": "no-cache"})
@@ -125,7 +127,9 @@ async def version(request: Request, target: NpmPath) -> Response:
         return Rendered(body, etag_for(body), view.page.stale), view.expires_at
 
     key = _cache_key(request, "version", index.name, name, target.spec, url)
-    rendered = await svc.pages.get(key, svc.reading.page_token(index, name), build)
+    token = svc.reading.page_token(index, name)
+    rendered = await svc.pages.get(key, token, build)
+    kit.remember_page(request, index, name, token, rendered)
     return kit.page_response(request, rendered, media.JSON, {"cache-control": "no-cache"})
 
 
@@ -140,7 +144,9 @@ async def tarball(request: Request, target: NpmPath) -> Response:
     index = await readable_package(request, target.name)
     name = names.normalize(target.name)
     filename = names.filename_from_tarball_path(name, target.file)
+    token = svc.reading.page_token(index, name)  # before the checks: a change since shows
     source = await svc.reading.download(
         index, name, filename, await kit.principal(request), kit.client(request),
         whole=kit.fetches_whole_file(request))
+    kit.remember_download(request, index, name, filename, token, source)
     return kit.file_response(source)

@@ -71,7 +71,9 @@ async def simple_root(request: Request) -> Response:
     # Package rules may hide names from some readers: then the page depends on who asks.
     restricted = bool(await svc.indexes.package_rules(index))
     key = ("simple-root", index.name, media_type, principal.user if restricted else None)
-    rendered = await svc.pages.get(key, svc.reading.index_token(index), build)
+    token = svc.reading.index_token(index)
+    rendered = await svc.pages.get(key, token, build)
+    kit.remember_rendered(request, lambda: svc.reading.index_token(index), token, rendered)
     return kit.page_response(request, rendered, media_type)
 
 
@@ -91,7 +93,9 @@ async def simple_project(request: Request) -> Response:
         return Rendered(body, simple.etag_for(body), view.page.stale), view.expires_at
 
     key = ("simple", index.name, project, media_type)
-    rendered = await svc.pages.get(key, svc.reading.page_token(index, project), build)  # type: ignore[arg-type]
+    token = svc.reading.page_token(index, project)
+    rendered = await svc.pages.get(key, token, build)  # type: ignore[arg-type]
+    kit.remember_page(request, index, project, token, rendered)
     return kit.page_response(request, rendered, media_type)
 
 
@@ -113,7 +117,9 @@ async def project_json(request: Request) -> Response:
         return Rendered(body, simple.etag_for(body), view.page.stale), view.expires_at
 
     key = ("json", index.name, project, version, index_url)
-    rendered = await svc.pages.get(key, svc.reading.page_token(index, project), build)  # type: ignore[arg-type]
+    token = svc.reading.page_token(index, project)
+    rendered = await svc.pages.get(key, token, build)  # type: ignore[arg-type]
+    kit.remember_page(request, index, project, token, rendered)
     return kit.page_response(request, rendered, "application/json")
 
 
@@ -125,9 +131,11 @@ async def download(request: Request) -> Response:
     filename = request.path_params["filename"]
     if "/" in filename or filename.startswith("."):
         raise NotFoundError(f"No file '{filename}'.")
+    token = svc.reading.page_token(index, project)  # before the checks: a change since shows
     source = await svc.reading.download(
         index, project, filename, await kit.principal(request), kit.client(request),
         whole=kit.fetches_whole_file(request))
+    kit.remember_download(request, index, project, filename, token, source)
     if filename.endswith(".metadata"):
         return kit.file_response(source, "text/plain; charset=utf-8")
     return kit.file_response(source)
