@@ -26,10 +26,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def serve(args: argparse.Namespace) -> int:
-    from granian.constants import Interfaces  # noqa: PLC0415
-    from granian.server import Server  # noqa: PLC0415
-
     from wharf.bootstrap import prepare  # noqa: PLC0415
+    from wharf.cli.workers import become_server  # noqa: PLC0415
 
     overrides = {
         "server.host": args.host,
@@ -55,15 +53,5 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Wharf serving {settings.data_dir} at {url}/ with {workers} worker(s)\n"
           f"  pip install --index-url {url}/simple/ NAME\n"
           f"  twine upload --repository-url {url}/pypi/ dist/*", file=sys.stderr, flush=True)
-    Server(
-        "wharf.bootstrap:create_app",
-        address=settings.server.host,
-        port=settings.server.port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        factory=True,
-        websockets=False,
-        log_access=False,
-        respawn_failed_workers=True,
-    ).serve()
-    return 0
+    become_server(settings.server.host, settings.server.port, workers)
+    return 0  # not reached: the process is now the server

@@ -10,16 +10,21 @@ for the lock finds the schema already current and does nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from wharf.db.engine import WRITE
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+HEAD = "0006"
+"""The newest revision in ``migrations/versions`` (a test keeps the two in step). A server
+worker whose database is already there asks only this, with one query: Alembic itself
+(about 10 MB per process) is imported when there is something to migrate."""
 
 # Arbitrary but fixed: the key of the PostgreSQL advisory lock held while migrating.
 _ADVISORY_LOCK_KEY = 0x5748_4152_465F_4442  # "WHARF_DB"
@@ -27,6 +32,8 @@ _ADVISORY_LOCK_KEY = 0x5748_4152_465F_4442  # "WHARF_DB"
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     """An Alembic configuration without any ini file; ``env.py`` uses ``connection``."""
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -35,6 +42,8 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -42,12 +51,26 @@ def head_revision() -> str:
 
 def current_revision(engine: sa.Engine) -> str | None:
     """The revision the database is at; None for an empty database."""
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def is_current(engine: sa.Engine) -> bool:
+    """Whether the schema is at ``HEAD`` (one query; no Alembic)."""
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            return [row[0] for row in found] == [HEAD]
+    except sa.exc.DBAPIError:  # no version table yet: an empty database
+        return False
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``. Safe to call repeatedly and concurrently."""
+    from alembic import command  # noqa: PLC0415
+
     with engine.connect() as connection:
         connection.execution_options(**{WRITE: True})
         with connection.begin():

@@ -13,7 +13,7 @@ from wharf.db.audit import AuditMixin
 from wharf.db.catalog import CatalogMixin
 from wharf.db.engine import create_engine_for
 from wharf.db.indexes import IndexesMixin
-from wharf.db.migrate import upgrade
+from wharf.db.migrate import is_current, upgrade
 from wharf.db.publishing import PublishingMixin
 from wharf.db.tags import TagsMixin
 from wharf.db.upstream_cache import UpstreamCacheMixin
@@ -56,7 +56,8 @@ async def open_metadata_store(url: str) -> SqlMetadataStore:
     def build() -> sa.Engine:
         engine = create_engine_for(url)
         try:
-            upgrade(engine)
+            if not is_current(engine):
+                upgrade(engine)
         except BaseException:
             engine.dispose()
             raise

@@ -151,20 +151,52 @@ class PageCache:
         """The cached page for ``key`` if still valid for ``token``, else one another
         worker stored on disk, else a fresh build (compressed here, once, so every later
         hit finds its gzip variant ready)."""
+        found = self._held(key, token)
+        if found is not None:
+            return found
+        return await self._build(key, token, build)
+
+    async def get_current(
+        self,
+        key: Hashable,
+        token_of: Callable[[], Hashable],
+        build: Callable[[], Awaitable[tuple[Rendered, datetime | None]]],
+        refresh: Callable[[], Awaitable[None]],
+    ) -> tuple[Rendered, Hashable]:
+        """Like ``get`` for a page whose sources may need refreshing first (an upstream
+        listing past its freshness): on a miss, ``refresh`` runs before the token is read
+        again and the page built, so the page is kept under the token it was built from
+        and the next request finds it. Returns the page and that token."""
+        token = token_of()
+        found = self._held(key, token)
+        if found is not None:
+            return found, token
+        await refresh()
+        token = token_of()
+        return await self.get(key, token, build), token
+
+    def _held(self, key: Hashable, token: Hashable) -> Rendered | None:
         entry = self._entries.get(key)
         if entry is not None and entry.token == token and self._current(entry.expires_at) and (
             entry.rendered.files is None or self._on_disk(entry.rendered.files)
         ):
             self._entries.move_to_end(key)
             return entry.rendered
-        name = None
         if self._disk is not None:
-            name = self._disk.name_of(key, token)
-            stored = self._disk.load(name, self._clock.now())
+            stored = self._disk.load(self._disk.name_of(key, token), self._clock.now())
             if stored is not None:
                 rendered = replace(_from_disk(stored), expires_at=stored.expires_at)
                 self._put(key, _Entry(token, stored.expires_at, rendered))
                 return rendered
+        return None
+
+    async def _build(
+        self,
+        key: Hashable,
+        token: Hashable,
+        build: Callable[[], Awaitable[tuple[Rendered, datetime | None]]],
+    ) -> Rendered:
+        name = self._disk.name_of(key, token) if self._disk is not None else None
         rendered, expires_at = await build()
         if name is not None and len(rendered.body) >= DISK_MIN_BYTES and self._current(expires_at):
             rendered = await self._store(name, rendered, expires_at)

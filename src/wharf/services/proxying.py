@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -99,22 +99,45 @@ class ProxyService:
         self._formats = formats
         self._clock = clock
         self._freshness = freshness
+        self._fresh: dict[tuple[str, str], datetime] = {}
+        """Until when this worker last saw each listing fresh: lets ``refresh`` skip the
+        database for a listing known to be current."""
 
     def fresh_until(self, document: UpstreamDocument) -> datetime:
         window = self._freshness.positive if document.found else self._freshness.negative
         return document.fetched_at + window
+
+    async def refresh(self, index: Index, project: str) -> None:
+        """Bring the project's upstream listing up to date, so that whatever is built from
+        it next (a page, download verdicts) is built from the listing it will be served
+        with, under the change token that listing set. Upstream failures are left to the
+        build, which serves the stale copy or says why there is none."""
+        until = self._fresh.get((index.name, project))
+        if until is not None and until > self._clock.now():
+            return
+        with suppress(UpstreamError):
+            await self.listing(index, project)
 
     async def listing(self, index: Index, project: str) -> Listing | None:
         """The cached upstream listing of a project, refreshed as needed; None if upstream
         does not have it."""
         document = await self._store.get_upstream_document(index.name, project)
         if document is not None and self.fresh_until(document) > self._clock.now():
-            return Listing(document) if document.found else None
+            return self._seen(document)
         async with self._locks.hold(f"listing:{index.name}/{project}"):
             document = await self._store.get_upstream_document(index.name, project)
             if document is not None and self.fresh_until(document) > self._clock.now():
-                return Listing(document) if document.found else None
-            return await self._refresh(index, project, document)
+                return self._seen(document)
+            listing = await self._refresh(index, project, document)
+            if listing is not None and not listing.stale:
+                self._seen(listing.document)
+            return listing
+
+    def _seen(self, document: UpstreamDocument) -> Listing | None:
+        if len(self._fresh) >= 65536:
+            self._fresh.clear()
+        self._fresh[(document.index, document.project)] = self.fresh_until(document)
+        return Listing(document) if document.found else None
 
     async def _refresh(
         self, index: Index, project: str, cached: UpstreamDocument | None

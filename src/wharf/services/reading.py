@@ -122,11 +122,30 @@ class ReadService:
         stamp = self._stamps.stamp
         return (stamp(INDEXES), *(stamp(index_key(name)) for name in names))
 
+    async def refresh(self, index: Index, project: str) -> None:
+        """Bring the upstream listings the project's page is built from up to date (none
+        for a name a hosted member holds, unless the group trusts upstream for it), so the
+        page token read next is the one the page will be built under."""
+        if index.kind is IndexKind.HOSTED:
+            return
+        if index.kind is IndexKind.PROXY:
+            await self._proxy.refresh(index, project)
+            return
+        members = [m for m in [await self._indexes.find(n) for n in index.members] if m]
+        if not any(m.kind is IndexKind.PROXY for m in members):
+            return
+        if await self._shadowed(index, members, project):
+            return
+        for member in members:
+            if member.kind is IndexKind.PROXY:
+                await self._proxy.refresh(member, project)
+
     async def page(self, index: Index, project: str, *, screened: bool = True) -> PageView:
         """The project's page as the policy lets it be listed (``screened=False``: all of
         it, for writers that merge into it); ``NotFoundError`` when no member has it."""
         if not screened:
             return await self._page(index, project)
+        await self.refresh(index, project)
         token = self.page_token(index, project)
         view = await self._page(index, project)
         screening = await self._policy.screen(index, view.page)

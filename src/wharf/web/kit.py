@@ -108,12 +108,22 @@ def remember_rendered(
              present=(lambda: pages.present(rendered)) if rendered.files is not None else None)
 
 
-def remember_page(
-    request: Request, index: Index, project: str, token: Hashable, rendered: Rendered
-) -> None:
-    """A project's page (or packument), valid while the project's page token holds."""
-    reading = services(request).reading
-    remember_rendered(request, lambda: reading.page_token(index, project), token, rendered)
+async def project_page(
+    request: Request, key: Hashable, index: Index, project: str,
+    build: Callable[[], Awaitable[tuple[Rendered, datetime | None]]],
+) -> Rendered:
+    """A project's page (or packument) from the page cache, built on a miss once its
+    upstream listings are current, and remembered while the project's page token holds."""
+    svc = services(request)
+    reading = svc.reading
+
+    def token() -> Hashable:
+        return reading.page_token(index, project)
+
+    rendered, held = await svc.pages.get_current(
+        key, token, build, lambda: reading.refresh(index, project))
+    remember_rendered(request, token, held, rendered)
+    return rendered
 
 
 def remember_download(

@@ -99,9 +99,7 @@ async def get_packument(request: Request, target: NpmPath) -> Response:
         rendered, _ = await build()
     else:
         key = _cache_key(request, index.name, name, abbreviated, url)
-        token = svc.reading.page_token(index, name)
-        rendered = await svc.pages.get(key, token, build)
-        kit.remember_page(request, index, name, token, rendered)
+        rendered = await kit.project_page(request, key, index, name, build)
     # Revalidate every time (a 304 costs little): a version published or unpublished a
     # moment ago must be visible to the next install, not after a client cache expires.
     return kit.page_response(request, rendered, media_type, {"cache-control": "no-cache"})
@@ -127,9 +125,7 @@ async def version(request: Request, target: NpmPath) -> Response:
         return Rendered(body, etag_for(body), view.page.stale), view.expires_at
 
     key = _cache_key(request, "version", index.name, name, target.spec, url)
-    token = svc.reading.page_token(index, name)
-    rendered = await svc.pages.get(key, token, build)
-    kit.remember_page(request, index, name, token, rendered)
+    rendered = await kit.project_page(request, key, index, name, build)
     return kit.page_response(request, rendered, media.JSON, {"cache-control": "no-cache"})
 
 

@@ -93,9 +93,7 @@ async def simple_project(request: Request) -> Response:
         return Rendered(body, simple.etag_for(body), view.page.stale), view.expires_at
 
     key = ("simple", index.name, project, media_type)
-    token = svc.reading.page_token(index, project)
-    rendered = await svc.pages.get(key, token, build)  # type: ignore[arg-type]
-    kit.remember_page(request, index, project, token, rendered)
+    rendered = await kit.project_page(request, key, index, project, build)  # type: ignore[arg-type]
     return kit.page_response(request, rendered, media_type)
 
 
@@ -117,9 +115,7 @@ async def project_json(request: Request) -> Response:
         return Rendered(body, simple.etag_for(body), view.page.stale), view.expires_at
 
     key = ("json", index.name, project, version, index_url)
-    token = svc.reading.page_token(index, project)
-    rendered = await svc.pages.get(key, token, build)  # type: ignore[arg-type]
-    kit.remember_page(request, index, project, token, rendered)
+    rendered = await kit.project_page(request, key, index, project, build)  # type: ignore[arg-type]
     return kit.page_response(request, rendered, "application/json")
 
 
