@@ -54,6 +54,7 @@ from wharf.storage.filesystem import FilesystemBlobStore
 from wharf.storage.locks import FileLocks
 from wharf.storage.stamps import FileChangeStamps
 from wharf.upstreams.http import HttpUpstream
+from wharf.web.accel import Accel
 from wharf.web.app import create_app as create_web_app
 
 
@@ -126,7 +127,7 @@ async def build_services(
         pins=PinService(store, stamps, indexes, audit),
         forwarding=ForwardService(indexes, upstream),
         maintenance=MaintenanceService(store, blobs),
-        pages=PageCache(clock, directory=settings.data_dir / "pages"),
+        pages=PageCache(clock, directory=settings.pages_dir),
         limits=UploadLimits(
             settings.limits.max_upload_bytes,
             settings.limits.max_uncompressed_bytes,
@@ -198,6 +199,8 @@ def build_app(settings: Settings, services: Services) -> ASGIApp:
         format_apps,
         public_url=settings.server.public_url,
         trusted_proxies=frozenset(settings.server.trusted_proxies),
+        accel=Accel.under(settings.server.accel_redirect,
+                          {"blobs": settings.blob_root, "pages": settings.pages_dir}),
         default_python=settings.pypi.default_index,
         access_log=settings.server.access_log,
         log_json=settings.server.log_format == "json",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -288,3 +289,44 @@ async def test_warm_answers_are_replayed_yet_audited_and_never_outlive_a_change(
     assert removed.status_code == 200, removed.text
     gone = await client.get(f"/files/acme/{filename}", headers=headers)
     assert gone.status_code == 404
+
+
+async def test_behind_nginx_files_and_big_pages_are_handed_over_by_x_accel_redirect(
+    tmp_path: Path, services: Services
+) -> None:
+    """With ``server.accel_redirect`` Wharf authorises and nginx sends: the answer names the
+    internal location of the very file (blob or page) and carries no bytes."""
+    settings = load_settings(
+        overrides={"data_dir": str(tmp_path), "server.accel_redirect": "/_wharf/"},
+        environ={},
+    ).settings
+    app = build_app(settings, services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://wharf.test") as client:
+        filename, data = wheel("acme", "1.0")
+        await client.post("/pypi/", headers=ALICE, **upload_form("acme", "1.0", filename, data))  # type: ignore[arg-type]
+        response = await client.get(f"/files/acme/{filename}")
+        assert response.status_code == 200
+        assert response.content == b""
+        location = response.headers["x-accel-redirect"]
+        assert location.startswith("/_wharf/blobs/")
+        served = settings.blob_root / location.removeprefix("/_wharf/blobs/")
+        assert served.read_bytes() == data
+        assert response.headers["etag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+        refused = await client.get("/files/acme/acme-9.0-py3-none-any.whl")
+        assert refused.status_code == 404
+        assert "x-accel-redirect" not in refused.headers
+
+        for n in range(250):  # a page big enough to be kept on disk (64 KB and more)
+            assert (await upload(client, "big", f"1.{n}")).status_code == 200
+        page = await client.get("/simple/big/",
+                                headers={"accept": JSON, "accept-encoding": "identity"})
+        location = page.headers["x-accel-redirect"]
+        assert location.startswith("/_wharf/pages/")
+        body = (settings.pages_dir / location.removeprefix("/_wharf/pages/")).read_bytes()
+        assert len(json.loads(body)["files"]) == 250
+        assert page.headers["etag"]
+        assert page.headers["content-type"] == JSON
+        packed = await client.get("/simple/big/", headers={"accept": JSON})  # gzip accepted
+        assert packed.headers["x-accel-redirect"] == location + ".gz"
+        assert packed.headers["content-encoding"] == "gzip"

@@ -30,6 +30,13 @@ class ServerSettings(Section):
         "text", description="One line per request, human-readable or JSON."
     )
     access_log: bool = Field(True, description="Log one line per request.")
+    accel_redirect: str = Field(
+        "",
+        description="Behind nginx: a URL prefix of internal locations (e.g. /_wharf) under "
+        "which nginx serves the blob store (<prefix>/blobs/) and the page directory "
+        "(<prefix>/pages/). Wharf then authorises each download and nginx sends the bytes "
+        "(X-Accel-Redirect). Empty: Wharf sends files itself.",
+    )
 
 
 class DatabaseSettings(Section):
@@ -110,6 +117,10 @@ class Settings(Section):
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.data_dir / 'wharf.db'}"
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.data_dir / "pages"
 
     @property
     def blob_root(self) -> Path:

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from wharf.core.errors import WharfError
 from wharf.services.container import Services
 from wharf.web import api, osv
+from wharf.web.accel import Accel
 from wharf.web.accesslog import LOG_KEY, AccessLog
 from wharf.web.auth import Authenticator
 from wharf.web.errors import json_error
@@ -111,6 +112,7 @@ def create_app(
     *,
     public_url: str = "",
     trusted_proxies: frozenset[str] = frozenset(),
+    accel: Accel | None = None,
     default_python: str = "pypi",
     access_log: bool = True,
     log_json: bool = False,
@@ -134,7 +136,7 @@ def create_app(
         lifespan=lifespan,
     )
     server.state.wharf = WebContext(
-        services, Authenticator(services.accounts), public_url, trusted_proxies
+        services, Authenticator(services.accounts), public_url, trusted_proxies, accel
     )
     app: ASGIApp = IndexDispatch(server, format_apps, services, default_python)
     app = ResponseMemo(app, services.clock, trusted_proxies=trusted_proxies)

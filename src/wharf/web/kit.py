@@ -21,6 +21,7 @@ from wharf.services.page_files import StoredVariant
 from wharf.services.pages import Rendered
 from wharf.services.proxying import FileSource, StoredFile
 from wharf.web import encoding, memo
+from wharf.web.accel import Accel
 from wharf.web.auth import Authenticator
 
 INDEX_KEY = "wharf.index"
@@ -34,6 +35,8 @@ class WebContext:
     authenticator: Authenticator
     public_url: str
     trusted_proxies: frozenset[str]
+    accel: Accel | None = None
+    """Set behind nginx: files are handed to it (X-Accel-Redirect) instead of sent."""
 
 
 def context(request: Request) -> WebContext:
@@ -203,7 +206,9 @@ def page_response(
     if rendered.files is not None:
         variant = rendered.files.gzip if packed else rendered.files.identity
         assert variant is not None  # gzip_etag is set only when the gzip file exists
-        return PageFileResponse(variant, media_type, extra)
+        accel = _accel(request)
+        handed = accel.response(variant.path, media_type, extra) if accel else None
+        return handed or PageFileResponse(variant, media_type, extra)
     body = rendered.gzip if packed and rendered.gzip is not None else rendered.body
     return Response(body, media_type=media_type, headers=extra)
 
@@ -238,6 +243,12 @@ class PageFileResponse(FileResponse):
         await super().__call__(scope, receive, send)
 
 
+def _accel(request: Request) -> Accel | None:
+    """The nginx hand-over, when configured (an app without Wharf's context has none)."""
+    ctx: WebContext | None = getattr(request.app.state, "wharf", None)
+    return ctx.accel if ctx is not None else None
+
+
 def _validators(header: str | None) -> set[str]:
     """The entity tags listed in If-None-Match (weak ones compared weakly, as RFC 9110 asks
     for this header: ``W/"x"`` matches ``"x"``)."""
@@ -246,15 +257,19 @@ def _validators(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-def file_response(source: FileSource, media_type: str = "application/octet-stream") -> Response:
+def file_response(
+    request: Request, source: FileSource, media_type: str = "application/octet-stream"
+) -> Response:
     headers = {"cache-control": "max-age=31536000, immutable"}
     if isinstance(source, StoredFile):
         if source.path is None:
             raise NotFoundError(f"The stored bytes of {source.filename} are missing.",
                                 hint="Run wharf fsck.")
         headers["etag"] = f'"{source.sha256}"'
-        return FileResponse(source.path, media_type=media_type, headers=headers,
-                            stat_result=None)
+        accel = _accel(request)
+        handed = accel.response(source.path, media_type, headers) if accel else None
+        return handed or FileResponse(source.path, media_type=media_type, headers=headers,
+                                      stat_result=None)
     if source.size is not None:
         headers["content-length"] = str(source.size)
     return StreamingResponse(source.chunks, media_type=media_type, headers=headers)

@@ -145,4 +145,4 @@ async def tarball(request: Request, target: NpmPath) -> Response:
         index, name, filename, await kit.principal(request), kit.client(request),
         whole=kit.fetches_whole_file(request))
     kit.remember_download(request, index, name, filename, token, source)
-    return kit.file_response(source)
+    return kit.file_response(request, source)

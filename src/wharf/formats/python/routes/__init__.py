@@ -133,8 +133,8 @@ async def download(request: Request) -> Response:
         whole=kit.fetches_whole_file(request))
     kit.remember_download(request, index, project, filename, token, source)
     if filename.endswith(".metadata"):
-        return kit.file_response(source, "text/plain; charset=utf-8")
-    return kit.file_response(source)
+        return kit.file_response(request, source, "text/plain; charset=utf-8")
+    return kit.file_response(request, source)
 
 
 @guarded
