@@ -19,7 +19,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: CPU cores)")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes (default: one per two CPU cores)")
     parser.add_argument("--pypi-upstream", help="upstream simple index URL of pypi-remote")
     add_settings_options(parser)
     parser.set_defaults(handler=serve)
@@ -45,7 +46,7 @@ def serve(args: argparse.Namespace) -> int:
     for key, value in overrides.items():
         if value is not None:
             os.environ[env_name(key)] = str(value)
-    workers = settings.server.workers or os.cpu_count() or 1
+    workers = settings.server.workers or default_workers()
     url = f"http://{settings.server.host}:{settings.server.port}"
     for index in created:
         print(f"created index {index.name} ({index.kind}"
@@ -55,3 +56,21 @@ def serve(args: argparse.Namespace) -> int:
           f"  twine upload --repository-url {url}/pypi/ dist/*", file=sys.stderr, flush=True)
     become_server(settings.server.host, settings.server.port, workers)
     return 0  # not reached: the process is now the server
+
+
+def default_workers() -> int:
+    """One worker per two cores this process may run on (at least one).
+
+    A worker keeps two threads busy under load: the Python thread that runs Wharf and the
+    server's own I/O thread (HTTP parsing, sending files), so one worker per core leaves
+    the two kinds fighting for the same cores. Measured on 2 cores (wrk, 16 connections,
+    warm pages and files answered from the response memo): one worker served as many
+    requests as two (21,100 vs 22,800 small pages/s; 23,100 vs 20,300 small files/s),
+    used a fifth of the CPU for a warm install (each worker builds its own small pages),
+    and the server's memory was 155 MB instead of 276 MB after a cold and a warm install.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // 2)

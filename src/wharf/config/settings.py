@@ -16,7 +16,7 @@ class ServerSettings(Section):
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on.")
     workers: int = Field(
-        0, ge=0, description="Worker processes; 0 means one per CPU core."
+        0, ge=0, description="Worker processes; 0 means one per two CPU cores."
     )
     public_url: str = Field(
         "",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
 
 from wharf.core.ports import Clock
@@ -51,6 +52,14 @@ a buffer Python already holds, while a file costs an open and a stat per request
 write, an fsync and a rename once). Above it the copies per worker start to count (the big
 pages are the ones of tens of MB), and the server sending the file itself (pathsend)
 beats pushing the bytes through Python."""
+
+CONCURRENT_BUILDS = 2
+"""Pages a worker builds at once. Building is CPU work on one thread (parse the upstream
+listing, screen it, render, compress), so interleaving more of them finishes none sooner,
+while each holds its parsed listing (tens of MB for a project of 15,000 files) until it
+is done: a cold install asking for 40 pages at once made the worker hold all of them at
+the same time, and the heap it grew to was not given back. Upstream fetches happen before
+the build (``get_current``'s refresh) and are not limited."""
 
 FILE_RECORD_BYTES = 512
 """What a page on disk takes in memory, roughly: its record (paths, sizes, tags), counted
@@ -136,6 +145,7 @@ class PageCache:
         self._bytes = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._disk = PageDirectory(directory, max_disk_bytes) if directory is not None else None
+        self._builds = anyio.Semaphore(CONCURRENT_BUILDS)
 
     @property
     def bytes_held(self) -> int:
@@ -154,7 +164,11 @@ class PageCache:
         found = self._held(key, token)
         if found is not None:
             return found
-        return await self._build(key, token, build)
+        async with self._builds:
+            found = self._held(key, token)  # built by another request while this one waited
+            if found is not None:
+                return found
+            return await self._build(key, token, build)
 
     async def get_current(
         self,
