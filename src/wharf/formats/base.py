@@ -51,6 +51,8 @@ class RemoteFile:
     digests: Mapping[str, str] = field(default_factory=dict)
     """Other digests upstream vouches for, by hashlib name, hex (npm: ``sha512``, ``sha1``).
     The proxy checks every one given before it keeps the file."""
+    version: str = ""
+    """The version the file belongs to, as the listing's entries say."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,18 +205,17 @@ class ProxyService:
         artifact = await self._lookup.artifact(index.name, project, filename)
         if artifact is not None:
             return self.cached(index, artifact)
-        found = await self.entries(index, project)
+        # The listing's body is searched for the one file: building every entry of a
+        # project of thousands of files is what a page build does, not a download.
+        listing = await self.listing(index, project)
         adapter = self._formats[index.format].upstream
-        remote = adapter.locate(found[1].document.body, filename) if found else None
-        if found is None or remote is None:
+        remote = adapter.locate(listing.document.body, filename) if listing else None
+        if remote is None:
             raise NotFoundError(
                 f"'{filename}' is not a file of '{project}' in '{index.name}'.",
                 hint="Check the file name against the project page.",
             )
-        version = next(
-            (e.version for e in found[0] if filename in (e.filename, e.filename + ".metadata")),
-            "",
-        )
+        version = remote.version
         stack = AsyncExitStack()
         await stack.enter_async_context(self._locks.hold(f"file:{index.name}/{filename}"))
         try:

@@ -110,14 +110,16 @@ class NpmUpstream:
         prefix = f"{name}-"
         if not name or not filename.startswith(prefix) or not filename.endswith(".tgz"):
             return None
-        manifest = _mapping(body.get("versions")).get(filename[len(prefix) : -len(".tgz")])
+        version = filename[len(prefix) : -len(".tgz")]
+        manifest = _mapping(body.get("versions")).get(version)
         if not isinstance(manifest, Mapping):
             return None
         dist = _mapping(manifest.get("dist"))
         tarball = dist.get("tarball")
         if not isinstance(tarball, str) or not tarball:
             return None
-        return RemoteFile(filename=filename, url=tarball, sha256=None, digests=digests(dist))
+        return RemoteFile(filename=filename, url=tarball, sha256=None, digests=digests(dist),
+                          version=version)
 
 
 def escape_name(name: str) -> str:

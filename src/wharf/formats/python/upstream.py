@@ -114,6 +114,7 @@ class PythonUpstream:
 
     def locate(self, body: Mapping[str, Any], filename: str) -> RemoteFile | None:
         files = body.get("files") or ()
+        name = canonicalize_name(str(body.get("name") or ""))
         for item in files:
             if item.get("filename") == filename:
                 metadata = item.get("core-metadata")
@@ -124,6 +125,7 @@ class PythonUpstream:
                     size=item.get("size"),
                     metadata_url=item["url"] + ".metadata" if metadata else None,
                     metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
+                    version=version_from_filename(filename, name),
                 )
         if filename.endswith(".metadata"):
             wanted = filename.removesuffix(".metadata")
@@ -134,7 +136,8 @@ class PythonUpstream:
                         return None
                     sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
                     return RemoteFile(
-                        filename=filename, url=item["url"] + ".metadata", sha256=sha256
+                        filename=filename, url=item["url"] + ".metadata", sha256=sha256,
+                        version=version_from_filename(wanted, name),
                     )
         return None
 

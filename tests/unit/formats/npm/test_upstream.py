@@ -310,6 +310,7 @@ async def test_locate_returns_the_upstream_tarball_and_its_digests() -> None:
         url="http://127.0.0.1:9999/files/left-pad/-/left-pad-1.1.0.tgz",
         sha256=None,
         digests={"sha512": SHA512.hex(), "sha1": SHA1},
+        version="1.1.0",
     )
     assert adapter.locate(result.body, "left-pad-9.9.9.tgz") is None
     assert adapter.locate(result.body, "left-pad-1.1.0.tar.gz") is None

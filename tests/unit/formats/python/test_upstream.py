@@ -327,9 +327,11 @@ async def test_locate() -> None:
         size=1234,
         metadata_url=url + ".metadata",
         metadata_sha256=META_SHA,
+        version="1.0",
     )
     assert adapter.locate(result.body, "foo_bar-1.0-py3-none-any.whl.metadata") == RemoteFile(
-        filename="foo_bar-1.0-py3-none-any.whl.metadata", url=url + ".metadata", sha256=META_SHA
+        filename="foo_bar-1.0-py3-none-any.whl.metadata", url=url + ".metadata", sha256=META_SHA,
+        version="1.0",
     )
     sdist_meta = adapter.locate(result.body, "foo_bar-0.9.tar.gz.metadata")
     assert sdist_meta is not None
