@@ -24,9 +24,9 @@ from wharf.db import open_metadata_store
 from wharf.formats.base import Format
 from wharf.formats.npm import popular as npm_popular
 from wharf.formats.npm.format import NpmFormat
+from wharf.formats.npm.keyfile import KEY_FILE as NPM_KEY_FILE
+from wharf.formats.npm.keyfile import SigningKey
 from wharf.formats.npm.routes import build_routes as npm_routes
-from wharf.formats.npm.signing import KEY_FILE as NPM_KEY_FILE
-from wharf.formats.npm.signing import load_or_create as load_npm_signer
 from wharf.formats.python import popular as python_popular
 from wharf.formats.python.format import PythonFormat
 from wharf.formats.python.routes import build_routes as python_routes
@@ -63,7 +63,7 @@ def build_formats(data_dir: Path) -> dict[str, Format]:
     first start)."""
     return {
         "python": PythonFormat(),
-        "npm": NpmFormat(signer=load_npm_signer(data_dir / NPM_KEY_FILE)),
+        "npm": NpmFormat(signer=SigningKey(data_dir / NPM_KEY_FILE)),
     }
 
 
@@ -173,6 +173,7 @@ async def prepare(settings: Settings) -> list[Index]:
         created = await services.indexes.ensure(
             default_indexes(settings, upstream, npm_upstream)
         )
+        SigningKey(settings.data_dir / NPM_KEY_FILE).prepare()
         for name, configured in (("pypi-remote", settings.pypi.upstream),
                                  ("npm-remote", settings.npm.upstream)):
             remote = await services.indexes.find(name)

@@ -8,8 +8,8 @@ from typing import Any
 from wharf.core.errors import WharfError
 from wharf.core.models import Artifact
 from wharf.formats.npm import names
+from wharf.formats.npm.keyfile import SigningKey
 from wharf.formats.npm.scheme import NpmVersions, licence_of
-from wharf.formats.npm.signing import Signer
 from wharf.formats.npm.upstream import NpmUpstream
 
 
@@ -21,7 +21,7 @@ class NpmFormat:
         "publish again."
     )
 
-    def __init__(self, signer: Signer | None = None) -> None:
+    def __init__(self, signer: SigningKey | None = None) -> None:
         self.upstream = NpmUpstream()
         self.versions = NpmVersions()
         self.signer = signer

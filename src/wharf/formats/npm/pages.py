@@ -21,8 +21,8 @@ from typing import Any
 from wharf.core.models import ProjectPage
 from wharf.formats.npm import provenance
 from wharf.formats.npm import versions as npm_versions
+from wharf.formats.npm.keyfile import SigningKey as Signer
 from wharf.formats.npm.packument import Package, PackageVersion
-from wharf.formats.npm.signing import Signer
 from wharf.formats.wire import parse_time
 
 # Project-level keys a proxied page carries in ``extra`` that have their own Package field.

@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 KEY_TYPE = "ecdsa-sha2-nistp256"
 """Both ``keytype`` and ``scheme`` of the key entry, as npm's registry writes them."""
 
-KEY_FILE = Path("keys") / "npm-signing.pem"
-"""Where the signing key lives, relative to the data directory."""
 
 
 class Signer:

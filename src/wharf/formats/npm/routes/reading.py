@@ -16,9 +16,9 @@ from wharf.core.errors import NotFoundError
 from wharf.core.models import Index, IndexKind, ProjectPage
 from wharf.formats.npm import media, names, packument
 from wharf.formats.npm.format import NpmFormat
+from wharf.formats.npm.keyfile import SigningKey
 from wharf.formats.npm.pages import package_from_page
 from wharf.formats.npm.paths import NpmPath
-from wharf.formats.npm.signing import Signer
 from wharf.services.pages import Rendered
 from wharf.web import kit
 
@@ -46,7 +46,7 @@ async def load_package(request: Request, index: Index, name: str) -> tuple[packu
     return package_from_page(view.page), view.page.stale
 
 
-def signer(request: Request) -> Signer | None:
+def signer(request: Request) -> SigningKey | None:
     """Wharf's npm signing key, held by the npm format the composition root built."""
     npm = kit.services(request).formats.get("npm")
     return npm.signer if isinstance(npm, NpmFormat) else None
