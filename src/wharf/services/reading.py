@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,6 +116,17 @@ class ReadService:
         stamp = self._stamps.stamp
         return (*self._policy.token(), stamp(INDEXES),
                 *(stamp(project_key(name, project)) for name in names))
+
+    def page_token_of(self, index: Index, project: str) -> Callable[[], tuple[object, ...]]:
+        """``page_token`` for one page, with its stamp names worked out once: what a
+        remembered response checks on every replay."""
+        keys = (INDEXES, *(project_key(name, project) for name in members_of(index)))
+        stamp, policy = self._stamps.stamp, self._policy.token
+
+        def token() -> tuple[object, ...]:
+            return (*policy(), *[stamp(key) for key in keys])
+
+        return token
 
     def index_token(self, index: Index) -> tuple[int, ...]:
         names = members_of(index)

@@ -54,14 +54,14 @@ class AccessLog:
 
         async def sending(message: Message) -> None:
             kind = message["type"]
-            if kind == "http.response.start":
-                note["status"] = message["status"]
-                note["length"] = declared_length(message.get("headers", ()))
-            elif kind == "http.response.body":
+            if kind == "http.response.body":
                 note["bytes"] += len(message.get("body", b""))
+            elif kind == "http.response.start":
+                note["status"] = message["status"]
+                note["headers"] = message.get("headers", ())
             elif kind == "http.response.pathsend":
                 # The server sends the file itself: count what the response declared.
-                note["bytes"] += note.get("length") or 0
+                note["bytes"] += declared_length(note.get("headers", ())) or 0
             await send(message)
 
         try:

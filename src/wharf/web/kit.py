@@ -119,10 +119,7 @@ async def project_page(
     upstream listings are current, and remembered while the project's page token holds."""
     svc = services(request)
     reading = svc.reading
-
-    def token() -> Hashable:
-        return reading.page_token(index, project)
-
+    token = reading.page_token_of(index, project)
     rendered, held = await svc.pages.get_current(
         key, token, build, lambda: reading.refresh(index, project))
     remember_rendered(request, token, held, rendered)
@@ -145,7 +142,7 @@ def remember_download(
         await reading.note_download(
             index, project, filename, who or Principal(), client_of(scope, trusted))
 
-    remember(request, lambda: reading.page_token(index, project), token,
+    remember(request, reading.page_token_of(index, project), token,
              reading.verdicts_expire(index, project),
              on_hit=audited if request.method == "GET" else None)
 
