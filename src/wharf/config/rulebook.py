@@ -22,7 +22,7 @@ from wharf.policy.decisions import Mode, Rule
 from wharf.policy.engine import RuleSet
 from wharf.policy.limits import LicenceRule, SizeRule
 from wharf.policy.lists import ALLOW, ALLOWLIST, DENY, PackageListRule
-from wharf.policy.typosquat import TyposquatRule
+from wharf.policy.typosquat import TyposquatRule, popular_lookalikes
 from wharf.policy.upstream_state import UpstreamStateRule
 from wharf.policy.vulnerable import MalwareRule, VulnerabilityRule
 
@@ -60,6 +60,22 @@ class RuleBook:
         self.fingerprint = hashlib.sha256(
             settings.model_dump_json().encode()).hexdigest()[:16]
         self.rules_for = cache(self._build)
+
+    def prepare(self) -> None:
+        """Build the popular-name index of every format now (blocking, about 0.25 s each):
+        a worker does it as it starts, not on the first upstream name a client asks for.
+        Nothing is built when the typosquat rule is off everywhere."""
+        p = self.settings
+        modes = {p.typosquat.mode} | {o.typosquat.mode for o in p.overrides
+                                      if o.typosquat is not None and "mode" in
+                                      o.typosquat.model_fields_set}
+        if modes == {Mode.OFF.value}:
+            return
+        for fmt in self._popular:
+            popular = self._popular[fmt]
+            if popular:
+                prominent = self._prominent.get(fmt) if self._prominent is not None else None
+                popular_lookalikes(popular, prominent)
 
     @property
     def confusion(self) -> Mode:

@@ -91,6 +91,10 @@ class RuleSource(Protocol):
     @property
     def confusion(self) -> Mode: ...
 
+    def prepare(self) -> None:
+        """Build what the rules look names up in (blocking), before the first request."""
+        ...
+
     def rules_for(self, chain: tuple[str, ...]) -> RuleSet:
         """The rules for what ``chain[0]`` serves when read through the rest of ``chain``
         (a group)."""
