@@ -250,3 +250,16 @@ async def test_a_stale_page_from_disk_says_so(tmp_path: Path) -> None:
     assert response.headers["x-extra"] == "1"
     assert response.headers["etag"] == '"tag-gz"'
     assert gzip.decompress(raw) == body
+
+
+async def test_a_cold_page_is_kept_under_the_token_it_was_built_from(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request fetches the upstream listing (which moves the page's change token)
+    before the page is built, so the page is kept under the token that holds afterwards:
+    the next request that the memo does not answer finds it instead of building it again."""
+    renders = Renders(monkeypatch)
+    first, _ = await fetch(client, URL, GZIP)
+    again, _ = await fetch(client, URL, IDENTITY)  # another memo key, the same cached page
+    assert first.status_code == again.status_code == 200
+    assert renders.calls == 1

@@ -112,14 +112,11 @@ class ReadService:
     def page_token(self, index: Index, project: str) -> tuple[object, ...]:
         """Changes whenever the page of ``project`` in ``index`` may have changed (the
         policy's settings, waivers and vulnerability data included)."""
-        names = members_of(index)
-        stamp = self._stamps.stamp
-        return (*self._policy.token(), stamp(INDEXES),
-                *(stamp(project_key(name, project)) for name in names))
+        return self.page_token_of(index, project)()
 
     def page_token_of(self, index: Index, project: str) -> Callable[[], tuple[object, ...]]:
-        """``page_token`` for one page, with its stamp names worked out once: what a
-        remembered response checks on every replay."""
+        """``page_token`` for one page as a function, with its stamp names worked out once:
+        what a remembered response checks on every replay."""
         keys = (INDEXES, *(project_key(name, project) for name in members_of(index)))
         stamp, policy = self._stamps.stamp, self._policy.token
 
