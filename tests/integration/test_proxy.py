@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from scripted import Clock, ScriptedUpstream, python_proxy_services
 
 from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
-from wharf.core.models import Artifact, Index
+from wharf.core.models import Artifact, Index, IndexKind
 from wharf.services.container import Services
 from wharf.services.proxying import StoredFile, StreamedFile
 
@@ -231,3 +232,61 @@ async def test_warm_downloads_through_the_group_make_no_database_round_trip(
     assert isinstance(private, StoredFile)
     assert private.sha256 == "b" * 64
     assert queries == []
+
+
+async def test_a_cold_page_then_its_file_read_the_listing_back_from_the_database_once(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing a worker fetched serves the page build and the first download from
+    memory while fresh: a cold install read each listing back four or five times."""
+    reads: list[tuple[str, str]] = []
+    original = services.store.get_upstream_document
+
+    async def counted(index: str, project: str) -> object:
+        reads.append((index, project))
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    await collect(await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl"))
+    await services.reading.page(index, "demo")
+    # Two lookups before the first fetch (outside and inside the lock) find nothing.
+    assert reads == [("remote", "demo"), ("remote", "demo")]
+    assert len(upstream.requests) == 2  # the listing and the file
+
+
+async def test_an_index_given_a_new_upstream_does_not_reuse_the_old_listing(
+    services: Services, upstream: ScriptedUpstream, clock: Clock
+) -> None:
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    moved = "http://mirror.test/simple/"
+    upstream.pages[moved + "demo/"] = (200, {"content-type": "text/html"}, html_page())
+    await services.indexes.update(replace(index, upstream=moved))
+    await services.store.put_upstream_document(replace(
+        await services.store.get_upstream_document("remote", "demo"),  # type: ignore[type-var]
+        fetched_at=clock.now() - timedelta(days=1)))
+    await services.proxy.listing(await remote(services), "demo")
+    assert upstream.requests[-1][0] == moved + "demo/"
+
+
+async def test_screening_a_page_reads_the_index_list_from_memory(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    listed: list[int] = []
+    original = services.store.list_indexes
+
+    async def counted() -> object:
+        listed.append(1)
+        return await original()
+
+    monkeypatch.setattr(services.store, "list_indexes", counted)
+    names = [i.name for i in await services.indexes.list_all()]
+    await services.reading.page(index, "demo", screened=True)
+    assert listed == []
+    await services.indexes.create(Index(name="extra", format="python", kind=IndexKind.HOSTED))
+    assert [i.name for i in await services.indexes.list_all()] == sorted([*names, "extra"])
+    assert listed == [1]

@@ -37,13 +37,17 @@ class IndexService:
         self._expanded: dict[str, tuple[Index, ...]] = {}
         self._expanded_stamp = -1
 
-    async def get(self, name: str) -> Index:
-        """The index called ``name``; served from memory until any index changes."""
+    async def _current(self) -> dict[str, Index]:
+        """Every index by name, from memory until any index changes."""
         stamp = self._stamps.stamp(STAMP_KEY)
         if stamp != self._cache_stamp:
             self._cache = {index.name: index for index in await self._store.list_indexes()}
             self._cache_stamp = stamp
-        index = self._cache.get(name)
+        return self._cache
+
+    async def get(self, name: str) -> Index:
+        """The index called ``name``; served from memory until any index changes."""
+        index = (await self._current()).get(name)
         if index is None:
             raise NotFoundError(
                 f"No index named '{name}'.",
@@ -58,7 +62,7 @@ class IndexService:
             return None
 
     async def list_all(self) -> list[Index]:
-        return sorted(await self._store.list_indexes(), key=lambda index: index.name)
+        return sorted((await self._current()).values(), key=lambda index: index.name)
 
     async def create(self, index: Index) -> Index:
         await self.check(index)

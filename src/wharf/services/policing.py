@@ -35,7 +35,7 @@ from wharf.core.ports import ChangeStamps, Clock, MetadataStore
 from wharf.formats.base import Format
 from wharf.policy.advisories import Advisory
 from wharf.policy.decisions import Decision, Facts, Moment, Subject, Verdict
-from wharf.policy.engine import PASSED, Judgement, RuleSource
+from wharf.policy.engine import PASSED, Judgement, RuleSet, RuleSource
 from wharf.services.auditing import AuditService, Client
 from wharf.services.indexes import IndexService
 from wharf.services.stamping import INDEXES, POLICY, index_key
@@ -284,31 +284,46 @@ class _Screener:
         self.refusals: dict[str, Judgement] = {}
         self.warnings: list[Decision] = []
         self.expires_at: datetime | None = None
+        self._rule_sets: dict[str, RuleSet] = {}
 
-    def _chain(self, source: str) -> tuple[str, ...]:
-        return (source,) if source == self._index.name else (source, self._index.name)
+    def _rules(self, source: str) -> RuleSet:
+        rules = self._rule_sets.get(source)
+        if rules is None:
+            chain = (source,) if source == self._index.name else (source, self._index.name)
+            rules = self._rule_sets[source] = self._book.rules_for(chain)
+        return rules
 
-    def _subject(self, version: str, source: str, files: Sequence[FileEntry],
-                 moment: Moment, entry: FileEntry | None = None) -> Subject:
+    def _version_subject(self, version: str, source: str, files: Sequence[FileEntry]) -> Subject:
+        """The listing subject of a version; its files' subjects differ only in their own
+        fields (``_file_subject``)."""
         member = self._sources.get(source, self._index)
         upstream = member.kind is IndexKind.PROXY
         times = [e.uploaded_at for e in files if e.uploaded_at is not None]
-        published = (entry.uploaded_at if entry is not None and entry.uploaded_at else
-                     min(times) if times else None)
         metadata = self._page.release_metadata.get(version) or {}
         return Subject(
-            format=self._index.format, index=source, name=self._page.name, moment=moment,
-            version=version, filename=entry.filename if entry is not None else None,
-            size=entry.size if entry is not None else None, published_at=published,
+            format=self._index.format, index=source, name=self._page.name,
+            moment=Moment.LISTING, version=version, published_at=min(times) if times else None,
             upstream=upstream, licence=self._fmt.licence_of(metadata),
-            yanked=entry is not None and entry.yanked is not None,
             quarantined=upstream and self._page.status is ProjectStatus.QUARANTINED,
             versions=self._ordered,
         )
 
+    def _file_subject(self, listing: Subject, entry: FileEntry, moment: Moment) -> Subject:
+        member = self._sources.get(entry.source or self._index.name, self._index)
+        upstream = member.kind is IndexKind.PROXY
+        return Subject(
+            format=listing.format, index=entry.source or self._index.name, name=listing.name,
+            moment=moment, version=listing.version, filename=entry.filename, size=entry.size,
+            published_at=entry.uploaded_at or listing.published_at, upstream=upstream,
+            licence=listing.licence, yanked=entry.yanked is not None,
+            quarantined=upstream and self._page.status is ProjectStatus.QUARANTINED,
+            versions=listing.versions,
+        )
+
     def _judge(self, subject: Subject) -> Judgement:
-        judgement = self._book.rules_for(self._chain(subject.index)).judge(
-            subject, self._facts)
+        judgement = self._rules(subject.index).judge(subject, self._facts)
+        if judgement is PASSED:
+            return judgement
         self.warnings.extend(judgement.warnings)
         decision = judgement.decision
         if decision.blocks and decision.until is not None:
@@ -318,7 +333,8 @@ class _Screener:
 
     def judge_version(self, version: str, files: list[FileEntry]) -> None:
         source = files[0].source if files and files[0].source else self._index.name
-        listed = self._judge(self._subject(version, source, files, Moment.LISTING))
+        subject = self._version_subject(version, source, files)
+        listed = self._judge(subject)
         if listed.blocks:
             self.hidden[version] = listed.decision
             for entry in files:
@@ -326,15 +342,12 @@ class _Screener:
             return
         kept = []
         for entry in files:
-            entry_source = entry.source or self._index.name
-            fetched = self._judge(self._subject(version, entry_source, files,
-                                                Moment.DOWNLOAD, entry))
+            fetched = self._judge(self._file_subject(subject, entry, Moment.DOWNLOAD))
             if not fetched.blocks:
                 kept.append(entry)
                 continue
             self.refusals[entry.filename] = fetched
-            shown = self._judge(self._subject(version, entry_source, files,
-                                              Moment.LISTING, entry))
+            shown = self._judge(self._file_subject(subject, entry, Moment.LISTING))
             if not shown.blocks:
                 kept.append(entry)
         if files and not kept:

@@ -32,6 +32,7 @@ from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStor
 from wharf.formats.base import FetchStatus, Format, RemoteFile
 from wharf.policy import withdrawals
 from wharf.policy.decisions import Mode
+from wharf.services.listing_memo import ListingMemo
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.stamping import touch_files, touch_project
 
@@ -85,6 +86,7 @@ class ProxyService:
         *,
         admit: Callable[[Index, str], Awaitable[None]] | None = None,
         withdrawals: Callable[[str], Mode] | None = None,
+        memo: ListingMemo | None = None,
     ) -> None:
         self._admit = admit
         """The policy's ingest check, before upstream is first asked for a name."""
@@ -102,6 +104,7 @@ class ProxyService:
         self._fresh: dict[tuple[str, str], datetime] = {}
         """Until when this worker last saw each listing fresh: lets ``refresh`` skip the
         database for a listing known to be current."""
+        self._memo = memo if memo is not None else ListingMemo()
 
     def fresh_until(self, document: UpstreamDocument) -> datetime:
         window = self._freshness.positive if document.found else self._freshness.negative
@@ -121,22 +124,26 @@ class ProxyService:
     async def listing(self, index: Index, project: str) -> Listing | None:
         """The cached upstream listing of a project, refreshed as needed; None if upstream
         does not have it."""
+        held = self._memo.get(index.name, index.upstream or "", project)
+        if held is not None and self.fresh_until(held) > self._clock.now():
+            return Listing(held) if held.found else None
         document = await self._store.get_upstream_document(index.name, project)
         if document is not None and self.fresh_until(document) > self._clock.now():
-            return self._seen(document)
+            return self._seen(index, document)
         async with self._locks.hold(f"listing:{index.name}/{project}"):
             document = await self._store.get_upstream_document(index.name, project)
             if document is not None and self.fresh_until(document) > self._clock.now():
-                return self._seen(document)
+                return self._seen(index, document)
             listing = await self._refresh(index, project, document)
             if listing is not None and not listing.stale:
-                self._seen(listing.document)
+                self._seen(index, listing.document)
             return listing
 
-    def _seen(self, document: UpstreamDocument) -> Listing | None:
+    def _seen(self, index: Index, document: UpstreamDocument) -> Listing | None:
         if len(self._fresh) >= 65536:
             self._fresh.clear()
         self._fresh[(document.index, document.project)] = self.fresh_until(document)
+        self._memo.put(index.upstream or "", document)
         return Listing(document) if document.found else None
 
     async def _refresh(

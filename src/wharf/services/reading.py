@@ -241,6 +241,8 @@ class ReadService:
         return PageView(page, self._proxy.fresh_until(listing.document))
 
     async def _hosted_page(self, index: Index, project: str) -> ProjectPage | None:
+        if not await self._lookup.holds(index.name, project):  # remembered: no query
+            return None
         info = await self._store.get_project(index.name, project)
         if info is None:
             return None

@@ -15,12 +15,12 @@ copy.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
 from wharf.core.errors import UpstreamError
+from wharf.formats import codec
 from wharf.formats.npm.packument import Package, PackageVersion
 from wharf.formats.wire import parse_time
 
@@ -38,7 +38,7 @@ def parse_listing(raw: bytes, page_url: str, project: str) -> dict[str, Any] | N
     name (a misconfigured upstream must not poison the cache under this name).
     """
     try:
-        document = json.loads(raw)
+        document = codec.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UpstreamError(
             f"Upstream {page_url} sent a packument that is not valid JSON.", hint=_HINT

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wharf.formats import codec
 from wharf.formats.npm import versions as npm_versions
 
 ABBREVIATED_FIELDS = (
@@ -175,7 +176,7 @@ def revision(package: Package) -> str:
 def encode(document: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON in the key order the document was built in (stable bytes, so the
     rendered-page cache and ETags stay valid across renders)."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return codec.dumps(document)
 
 
 def iso(moment: datetime) -> str:

@@ -14,7 +14,6 @@ HTML pages carry no sizes or upload times (those stay None). Unreadable pages ra
 
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -23,6 +22,7 @@ from urllib.parse import unquote, urljoin
 from packaging.utils import canonicalize_name
 
 from wharf.core.errors import UpstreamError
+from wharf.formats import codec
 
 _HEX = re.compile(r"[0-9a-f]+")
 _STATUSES = frozenset({"active", "archived", "quarantined", "deprecated"})
@@ -42,7 +42,7 @@ def parse_listing(content: bytes, content_type: str, page_url: str, project: str
     media = media.strip().lower()
     if media.endswith("json") or ("html" not in media and content.lstrip()[:1] == b"{"):
         try:
-            data = json.loads(content)
+            data = codec.loads(content)
         except (ValueError, RecursionError) as error:
             raise _garbage(page_url, f"invalid JSON ({error})") from None
         return _from_json(data, page_url, project)
@@ -68,23 +68,43 @@ def _check_api_version(version: str, url: str) -> str:
 
 
 class _Resolver:
-    """``urljoin`` against one base, memoised per directory (pages repeat a few of them)."""
+    """``urljoin`` against one base, memoised per leading part of the reference. Pages
+    give every file its own directory (``../../packages/ab/cd/<digest>/<file>``), so the
+    memo key is the reference's leading dot segments and first plain segment: past them,
+    a path with no dot segment, query or colon resolves to the same text appended."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self._directories: dict[str, str] = {}
+        self._heads: dict[str, str] = {}
 
     def __call__(self, href: str) -> str:
         if href.startswith(("http://", "https://")):
             return href
-        directory, _, last = href.rpartition("/")
-        if "?" in href or ":" in last or last in ("", ".", ".."):
+        head, tail = _head_of(href)
+        if tail is None:
             return urljoin(self.base, href)
-        resolved = self._directories.get(directory)
+        resolved = self._heads.get(head)
         if resolved is None:
-            resolved = urljoin(self.base, directory + "/" if directory else "./")
-            self._directories[directory] = resolved
-        return resolved + last
+            resolved = urljoin(self.base, head)
+            self._heads[head] = resolved
+        return resolved + tail
+
+
+def _head_of(href: str) -> tuple[str, str | None]:
+    """``("../../packages/", "ab/cd/f.whl")`` for ``../../packages/ab/cd/f.whl``; the tail
+    is None when the reference needs ``urljoin``'s full treatment."""
+    if "?" in href or ":" in href or href.startswith("/") or "\\" in href:
+        return href, None
+    position = 0
+    while href.startswith(("./", "../"), position):
+        position = href.index("/", position) + 1
+    rest = f"/{href[position:]}/"
+    if "/./" in rest or "/../" in rest or "//" in rest:
+        return href, None
+    cut = href.find("/", position)
+    if cut < 0:
+        return href[:position] or "./", href[position:]
+    return href[: cut + 1], href[cut + 1 :]
 
 
 def _split(resolve: _Resolver, href: str) -> tuple[str, dict[str, str]]:

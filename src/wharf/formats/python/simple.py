@@ -1,7 +1,7 @@
 """The simple repository API documents: PEP 503 HTML and PEP 691 JSON (API version 1.4).
 
-This is a hot path: plain string building and ``json.dumps``, no template engine. Output is
-deterministic (files sorted by version, then filename) so that ETags are stable.
+This is a hot path: plain string building and a C JSON encoder (``codec``), no template
+engine. Output is deterministic (files sorted by version, then filename) so that ETags are stable.
 
 A project page lives at ``<index root>/simple/<project>/``; a file URL relative to the index
 root (``files/…``) is therefore written as ``../../files/…``, each path segment
@@ -11,7 +11,7 @@ percent-encoded. Absolute URLs (``http://``, ``https://``) are written as they a
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,12 +23,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from wharf.core.models import FileEntry, ProjectPage, ProjectStatus
+from wharf.formats import codec
 from wharf.formats.python.media import is_json
 
 API_VERSION = "1.4"
 
 _ZERO = Version("0")
-_JSON_SEPARATORS = (",", ":")
+_UNRESERVED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 # ---------------------------------------------------------------- helpers shared with jsonapi
@@ -49,7 +50,8 @@ def is_absolute(url: str) -> bool:
 
 def quote_path(path: str) -> str:
     """Percent-encode each segment of a ``/``-separated path (``+`` and spaces included)."""
-    return "/".join(quote(segment, safe="") for segment in path.lstrip("/").split("/"))
+    path = path.lstrip("/")
+    return path if _UNRESERVED_PATH.fullmatch(path) else quote(path, safe="/")
 
 
 def page_url(entry: FileEntry) -> str:
@@ -95,7 +97,7 @@ def all_versions(page: ProjectPage, files: Iterable[FileEntry]) -> list[str]:
 
 
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=_JSON_SEPARATORS).encode("utf-8")
+    return codec.dumps(data)
 
 
 def etag_for(body: bytes) -> str:
