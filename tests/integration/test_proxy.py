@@ -290,3 +290,15 @@ async def test_screening_a_page_reads_the_index_list_from_memory(
     await services.indexes.create(Index(name="extra", format="python", kind=IndexKind.HOSTED))
     assert [i.name for i in await services.indexes.list_all()] == sorted([*names, "extra"])
     assert listed == [1]
+
+
+async def test_the_worker_lets_go_of_listings_it_holds_without_any_further_request(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("wharf.services.proxying.HOLD", timedelta(0))
+    monkeypatch.setattr("wharf.services.listing_memo.HOLD", timedelta(0))
+    await services.reading.page(await remote(services), "demo")
+    memo = services.proxy._memo
+    assert len(memo) == 1
+    await asyncio.sleep(1.3)  # the sweep runs HOLD + 1 s after the listing was kept
+    assert len(memo) == 0

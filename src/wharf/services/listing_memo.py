@@ -5,21 +5,27 @@ those steps needs the project's upstream listing, and reading it back from the d
 means decoding it again (5 MB of JSON for a project of 15,000 files; a cold install of
 42 projects read listings back 190 times). The memo answers those reads from the copy the
 worker already holds, for as long as that copy is fresh: the same window within which
-any copy, this worker's or another's, may be served. It holds listings up to a budget
-of estimated bytes, least recently used first out.
+any copy, this worker's or another's, may be served. It holds listings for a short while
+(``HOLD``) and up to a budget of estimated bytes, least recently used first out: the
+steps of one install follow each other within seconds, and a memo that kept listings
+longer would only add to the worker's resident memory.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from wharf.core.models import UpstreamDocument
 
-DEFAULT_BUDGET = 16 << 20
-"""Estimated bytes of parsed listings a worker keeps: one project of 15,000 files, or
-dozens of ordinary ones."""
+DEFAULT_BUDGET = 4 << 20
+"""Estimated bytes of parsed listings a worker keeps: dozens of ordinary projects. One of
+thousands of files (15 MB parsed for 15,000) is read back from the database instead."""
+
+HOLD = timedelta(seconds=60)
+"""How long a listing is kept after it was fetched or read."""
 
 BYTES_PER_ITEM = 100
 """What one value of a parsed listing takes in memory, roughly (measured: a listing of
@@ -30,8 +36,8 @@ class ListingMemo:
     def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
         self._budget = budget
         self._held = 0
-        self._entries: OrderedDict[tuple[str, str], tuple[str, UpstreamDocument, int]] = (
-            OrderedDict())
+        self._entries: OrderedDict[
+            tuple[str, str], tuple[str, UpstreamDocument, int, datetime]] = OrderedDict()
 
     def get(self, index: str, upstream: str, project: str) -> UpstreamDocument | None:
         """The listing held for ``project`` of ``index``, if it came from ``upstream``
@@ -43,17 +49,26 @@ class ListingMemo:
         self._entries.move_to_end(key)
         return entry[1]
 
-    def put(self, upstream: str, document: UpstreamDocument) -> None:
+    def put(self, upstream: str, document: UpstreamDocument, now: datetime) -> None:
         key = (document.index, document.project)
         self.drop(document.index, document.project)
         weight = estimate_bytes(document.body)
         if weight > self._budget:
             return
-        self._entries[key] = (upstream, document, weight)
+        self._entries[key] = (upstream, document, weight, now)
         self._held += weight
         while self._held > self._budget:
-            _, (_, _, evicted) = self._entries.popitem(last=False)
+            _, (_, _, evicted, _) = self._entries.popitem(last=False)
             self._held -= evicted
+
+    def expire(self, now: datetime) -> None:
+        """Let go of the listings kept longer than ``HOLD``."""
+        cutoff = now - HOLD
+        for key in [k for k, entry in self._entries.items() if entry[3] <= cutoff]:
+            self.drop(*key)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def drop(self, index: str, project: str) -> None:
         old = self._entries.pop((index, project), None)

@@ -12,6 +12,7 @@ a client never receives a whole file that failed the check.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
@@ -32,7 +33,7 @@ from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStor
 from wharf.formats.base import FetchStatus, Format, RemoteFile
 from wharf.policy import withdrawals
 from wharf.policy.decisions import Mode
-from wharf.services.listing_memo import ListingMemo
+from wharf.services.listing_memo import HOLD, ListingMemo
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.stamping import touch_files, touch_project
 
@@ -105,6 +106,7 @@ class ProxyService:
         """Until when this worker last saw each listing fresh: lets ``refresh`` skip the
         database for a listing known to be current."""
         self._memo = memo if memo is not None else ListingMemo()
+        self._sweep: asyncio.TimerHandle | None = None
 
     def fresh_until(self, document: UpstreamDocument) -> datetime:
         window = self._freshness.positive if document.found else self._freshness.negative
@@ -143,8 +145,24 @@ class ProxyService:
         if len(self._fresh) >= 65536:
             self._fresh.clear()
         self._fresh[(document.index, document.project)] = self.fresh_until(document)
-        self._memo.put(index.upstream or "", document)
+        self._memo.put(index.upstream or "", document, self._clock.now())
+        self._sweep_later()
         return Listing(document) if document.found else None
+
+    def _sweep_later(self) -> None:
+        """Have the memo let go of its listings once they have been held long enough,
+        whether or not any request comes to notice it."""
+        if self._sweep is not None:
+            return
+        with suppress(RuntimeError):  # no event loop: nothing will wait on the memo
+            self._sweep = asyncio.get_running_loop().call_later(
+                HOLD.total_seconds() + 1, self._sweep_memo)
+
+    def _sweep_memo(self) -> None:
+        self._sweep = None
+        self._memo.expire(self._clock.now())
+        if len(self._memo):
+            self._sweep_later()
 
     async def _refresh(
         self, index: Index, project: str, cached: UpstreamDocument | None
