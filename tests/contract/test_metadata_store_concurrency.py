@@ -298,3 +298,38 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
         assert engine.dialect.driver == "psycopg"
     finally:
         engine.dispose()
+
+
+async def test_sqlite_writers_queued_in_one_process_leave_connections_for_readers(
+    tmp_path: Path,
+) -> None:
+    """Writers wait for their turn on a lock, holding no pooled connection: with the
+    pool's every connection taken by writers parked in SQLite's busy handler, a read
+    would wait for the pool instead of answering at once."""
+    import threading  # noqa: PLC0415
+
+    store = await open_metadata_store(f"sqlite:///{tmp_path / 'w.db'}")
+    release = threading.Event()
+    finished: list[str] = []
+
+    def held(connection: sa.Connection) -> None:
+        connection.execute(sa.text("SELECT 1"))
+        release.wait(10)
+        finished.append("held")
+
+    def quick(connection: sa.Connection) -> None:
+        connection.execute(sa.text("SELECT 1"))
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(store._write, held)
+            await anyio.sleep(0.1)
+            for _ in range(10):  # more than the pool holds (4 + 4)
+                group.start_soon(store._write, quick)
+            await anyio.sleep(0.2)
+            assert await store.list_indexes() == []
+            assert finished == []  # answered while the first writer still held its turn
+            release.set()
+    finally:
+        release.set()
+        await store.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
@@ -28,6 +30,12 @@ class StoreBase:
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+        self._writer: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext())
+        """SQLite takes one writer at a time: the threads of this process queue on a lock
+        for it, woken the moment it is free, instead of in SQLite's busy handler, which
+        polls with sleeps of up to 100 ms (a cold install of 42 projects spent 1.4 s of
+        its threads' time there). Other processes still meet the busy handler."""
 
     @property
     def engine(self) -> sa.Engine:
@@ -43,9 +51,12 @@ class StoreBase:
     def _run(self, body: Callable[[sa.Connection], T], *, write: bool) -> T:
         for attempt in range(_ATTEMPTS):
             try:
-                with self._engine.connect() as connection:
-                    if write:
-                        connection.execution_options(**{WRITE: True})
+                if not write:
+                    with self._engine.connect() as connection, connection.begin():
+                        return body(connection)
+                # The lock first: a writer waiting for its turn holds no pooled connection.
+                with self._writer, self._engine.connect() as connection:
+                    connection.execution_options(**{WRITE: True})
                     with connection.begin():
                         return body(connection)
             except sa.exc.IntegrityError:
