@@ -177,7 +177,7 @@ def notes(results: Results, opts: dict[str, Any], tools: Tools, args: argparse.N
         "Wharf's per-request access log is " + ("on." if args.wharf_access_log else
                                                  "off (WHARF_SERVER_ACCESS_LOG=false), like "
                                                  "nginx's and the peers' here."),
-        f"Wharf workers: {opts['workers'] or 'its default (one per core)'}.",
+        f"Wharf workers: {opts['workers'] or 'its default (one per two cores)'}.",
         "Pages and packuments are requested with the clients' Accept headers and "
         "Accept-Encoding: gzip; nginx answers those from pre-compressed files (gzip_static).",
     ]

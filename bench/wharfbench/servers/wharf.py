@@ -9,7 +9,6 @@ nginx run without one too). Every other policy rule runs at its default."""
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import shutil
 import subprocess
 import sys
@@ -63,7 +62,9 @@ class Wharf(Server):
             argv += ["--workers", self.ctx.workers]
         proc = self.spawn(argv, env=self.env())
         wait_http(f"http://{HOST}:{port}/-/health", proc=proc, timeout=180)
-        workers = self.ctx.workers or os.cpu_count() or 1
+        from wharf.cli.serve import default_workers  # noqa: PLC0415
+
+        workers = self.ctx.workers or default_workers()
         self.label = f"Wharf {importlib.metadata.version('wharf-registry')}, {workers} worker(s)"
 
     def start_fresh(self) -> None:
