@@ -8,25 +8,24 @@ later, which is what makes two processes deadlock into ``SQLITE_BUSY``.
 
 PostgreSQL: the psycopg 3 driver and a normal connection pool.
 
-JSON columns go through a C codec: the cached upstream listings are the biggest values
-(5 MB of JSON for a project of 15,000 files), written once per fetch and read back for
-every page build and first download.
+JSON columns go through the C codec of ``wharf.formats.codec``: the cached upstream
+listings are the biggest values (5 MB of JSON for a project of 15,000 files), written once
+per fetch and read back for page builds and first downloads.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 from wharf.core.errors import ConfigurationError
+from wharf.formats import codec
 
 WRITE = "wharf_write"
 """Execution option: set it on a connection before ``begin()`` to start a write transaction."""
@@ -42,21 +41,13 @@ burst of cold requests left a worker some 60 MB bigger for good."""
 SQLITE_CACHE_KIB = 1024
 """Page cache per connection (SQLite's default is 2,000 KiB)."""
 
+
+
 def _to_json(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except TypeError:  # integers past 64 bits, non-string keys: what the standard library takes
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return codec.dumps(value).decode("utf-8")
 
 
-def _from_json(text: str | bytes) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # NaN and Infinity, which older rows may hold
-        return json.loads(text)
-
-
-_JSON_CODEC: dict[str, Any] = {"json_serializer": _to_json, "json_deserializer": _from_json}
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _to_json, "json_deserializer": codec.loads}
 
 _URL_HINT = "Use sqlite:///path/to/wharf.db or postgresql+psycopg://user@host/database."
 

@@ -87,7 +87,6 @@ class ProxyService:
         *,
         admit: Callable[[Index, str], Awaitable[None]] | None = None,
         withdrawals: Callable[[str], Mode] | None = None,
-        memo: ListingMemo | None = None,
     ) -> None:
         self._admit = admit
         """The policy's ingest check, before upstream is first asked for a name."""
@@ -105,7 +104,7 @@ class ProxyService:
         self._fresh: dict[tuple[str, str], datetime] = {}
         """Until when this worker last saw each listing fresh: lets ``refresh`` skip the
         database for a listing known to be current."""
-        self._memo = memo if memo is not None else ListingMemo()
+        self._memo = ListingMemo()
         self._sweep: asyncio.TimerHandle | None = None
 
     def fresh_until(self, document: UpstreamDocument) -> datetime:
