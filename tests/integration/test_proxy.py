@@ -302,3 +302,22 @@ async def test_the_worker_lets_go_of_listings_it_holds_without_any_further_reque
     assert len(memo) == 1
     await asyncio.sleep(1.3)  # the sweep runs HOLD + 1 s after the listing was kept
     assert len(memo) == 0
+
+
+async def test_building_a_group_page_asks_the_database_once_whether_a_hosted_member_has_it(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hosted member's "does it hold this name" answer is remembered: a second build
+    of the page (the policy's settings changed, say) does not ask again."""
+    group = await services.indexes.get("all")
+    asked: list[tuple[str, str]] = []
+    original = services.store.get_project
+
+    async def counted(index: str, project: str) -> object:
+        asked.append((index, project))
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, "get_project", counted)
+    await services.reading.page(group, "demo")
+    await services.reading.page(group, "demo")
+    assert asked == [("local", "demo")]
