@@ -23,9 +23,12 @@ from wharf.core.models import (
     PackageRule,
     ProjectStatus,
     UpstreamDocument,
+    UpstreamText,
 )
 from wharf.core.ports import MetadataStore
 from wharf.db import SqlMetadataStore
+from wharf.formats import codec
+from wharf.formats.python.upstream import PythonUpstream
 
 MakeArtifact = Callable[..., Artifact]  # the ``make_artifact`` fixture
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -472,9 +475,33 @@ async def test_upstream_documents(metadata_store: SqlMetadataStore) -> None:
 
     await metadata_store.put_upstream_document(UpstreamDocument("remote", "absent", T0, False))
     await metadata_store.put_upstream_document(UpstreamDocument("remote", "alpha", T0, True))
+    assert await metadata_store.get_upstream_text("remote", "absent") == UpstreamText(
+        T0, False, "{}")
     assert await metadata_store.list_upstream_projects("remote") == ["alpha", "demo"]
     with pytest.raises(NotFoundError, match="ghost"):
         await metadata_store.put_upstream_document(UpstreamDocument("ghost", "demo", T0, True))
+
+
+async def test_upstream_text_is_the_stored_json(metadata_store: SqlMetadataStore) -> None:
+    """The text a download searches for its one entry: the compact JSON the document was
+    written as, on every backend, so the Python format finds the entry without decoding."""
+    await metadata_store.create_index(Index("remote", "python", IndexKind.PROXY))
+    assert await metadata_store.get_upstream_text("remote", "demo") is None
+    files = [{"filename": f"demo-1.{n}.tar.gz", "url": f"http://up.test/demo-1.{n}.tar.gz",
+              "hashes": {"sha256": str(n) * 64}, "size": n, "core-metadata": False}
+             for n in range(5)]
+    body = {"name": "demo", "files": files, "versions": ["1.0"], "note": "ünïcode \" \\"}
+    await metadata_store.put_upstream_document(UpstreamDocument("remote", "demo", T0, True, body))
+
+    stored = await metadata_store.get_upstream_text("remote", "demo")
+
+    assert stored is not None
+    assert (stored.fetched_at, stored.found) == (T0, True)
+    assert codec.loads(stored.text) == body
+    found = PythonUpstream().locate_in_text(stored.text, "demo", "demo-1.3.tar.gz")
+    assert found == PythonUpstream().locate(body, "demo-1.3.tar.gz")
+    assert found is not None
+    assert found.size == 3
 
 
 async def test_concurrent_upstream_puts_leave_one_document(

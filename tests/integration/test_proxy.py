@@ -256,6 +256,56 @@ async def test_a_cold_page_then_its_file_read_the_listing_back_from_the_database
     assert len(upstream.requests) == 2  # the listing and the file
 
 
+async def test_requests_waiting_for_a_fetch_take_the_listing_from_memory(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests for a listing being fetched wait for the fetch, then find the listing in
+    the worker's memory instead of decoding it back from the database."""
+    reads: list[str] = []
+    original = services.store.get_upstream_document
+
+    async def counted(index: str, project: str) -> object:
+        reads.append(project)
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    index = await remote(services)
+    first, second = await asyncio.gather(
+        services.proxy.listing(index, "demo"), services.proxy.listing(index, "demo"))
+    assert first is not None
+    assert second is not None
+    assert second.document == first.document
+    # Both look before the lock; only the fetching one looks again inside it.
+    assert reads == ["demo"] * 3
+    assert len(upstream.requests) == 1
+
+
+async def test_a_download_after_the_listing_left_memory_reads_only_its_entry(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client downloads once it has resolved every project, by when the listings of a
+    big install have left the worker's memory: the file's entry is found in the stored
+    text, and no listing is decoded."""
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    services.proxy._memo.drop("remote", "demo")
+    decoded: list[str] = []
+    original = services.store.get_upstream_document
+
+    async def counted(index: str, project: str) -> object:
+        decoded.append(project)
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
+    assert await collect(source) == WHEEL
+    assert decoded == []
+    assert len(upstream.requests) == 2  # the listing and the file
+    with pytest.raises(NotFoundError):
+        await services.reading.open_file(index, "demo", "demo-9.0-py3-none-any.whl")
+    assert decoded == ["demo"]  # not in the text: the decoded listing decides
+
+
 async def test_an_index_given_a_new_upstream_does_not_reuse_the_old_listing(
     services: Services, upstream: ScriptedUpstream, clock: Clock
 ) -> None:

@@ -202,6 +202,16 @@ class UpstreamDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamText:
+    """A cached upstream listing as stored, its body the undecoded JSON text: enough to find
+    one entry of a listing of thousands without building them all."""
+
+    fetched_at: datetime
+    found: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class User:
     name: str
     password_hash: str

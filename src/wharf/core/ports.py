@@ -23,6 +23,7 @@ from wharf.core.models import (
     Release,
     Token,
     UpstreamDocument,
+    UpstreamText,
     User,
     Waiver,
 )
@@ -226,6 +227,10 @@ class MetadataStore(Protocol):
 
     # proxy cache
     async def get_upstream_document(self, index: str, project: str) -> UpstreamDocument | None:
+        ...
+
+    async def get_upstream_text(self, index: str, project: str) -> UpstreamText | None:
+        """The cached upstream listing of (index, project) with its body undecoded."""
         ...
 
     async def put_upstream_document(self, document: UpstreamDocument) -> None:

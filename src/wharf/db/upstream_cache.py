@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from wharf.core.models import UpstreamDocument
+from wharf.core.models import UpstreamDocument, UpstreamText
 from wharf.db.base import StoreBase, bump_serial
 from wharf.db.indexes import require_index
 from wharf.db.tables import upstream_documents
@@ -34,6 +34,22 @@ class UpstreamCacheMixin(StoreBase):
                 )
             ).first()
             return None if row is None else _document_from_row(row)
+
+        return await self._read(body)
+
+    async def get_upstream_text(self, index: str, project: str) -> UpstreamText | None:
+        def body(connection: sa.Connection) -> UpstreamText | None:
+            row = connection.execute(
+                sa.select(
+                    upstream_documents.c.fetched_at,
+                    upstream_documents.c.found,
+                    sa.cast(upstream_documents.c.body, sa.Text).label("text"),
+                ).where(
+                    upstream_documents.c.index_name == index,
+                    upstream_documents.c.project == project,
+                )
+            ).first()
+            return None if row is None else UpstreamText(row.fetched_at, row.found, row.text)
 
         return await self._read(body)
 

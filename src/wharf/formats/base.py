@@ -101,6 +101,12 @@ class UpstreamAdapter(Protocol):
         """The upstream source of one file of a cached listing (also ``<file>.metadata``)."""
         ...
 
+    def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
+        """``locate`` on the stored JSON text of a listing, reading only the file's own entry;
+        None when the text does not show the file that way (``locate`` on the decoded
+        listing then decides)."""
+        ...
+
 
 class Format(Protocol):
     @property

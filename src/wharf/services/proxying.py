@@ -108,8 +108,10 @@ class ProxyService:
         self._sweep: asyncio.TimerHandle | None = None
 
     def fresh_until(self, document: UpstreamDocument) -> datetime:
-        window = self._freshness.positive if document.found else self._freshness.negative
-        return document.fetched_at + window
+        return self._fresh_until(document.found, document.fetched_at)
+
+    def _fresh_until(self, found: bool, fetched_at: datetime) -> datetime:
+        return fetched_at + (self._freshness.positive if found else self._freshness.negative)
 
     async def refresh(self, index: Index, project: str) -> None:
         """Bring the project's upstream listing up to date, so that whatever is built from
@@ -125,13 +127,18 @@ class ProxyService:
     async def listing(self, index: Index, project: str) -> Listing | None:
         """The cached upstream listing of a project, refreshed as needed; None if upstream
         does not have it."""
-        held = self._memo.get(index.name, index.upstream or "", project)
-        if held is not None and self.fresh_until(held) > self._clock.now():
+        held = self._held(index, project)
+        if held is not None:
             return Listing(held) if held.found else None
         document = await self._store.get_upstream_document(index.name, project)
         if document is not None and self.fresh_until(document) > self._clock.now():
             return self._seen(index, document)
         async with self._locks.hold(f"listing:{index.name}/{project}"):
+            # Whoever held the lock before may have just fetched it: from memory if so,
+            # not decoded again from the database.
+            held = self._held(index, project)
+            if held is not None:
+                return Listing(held) if held.found else None
             document = await self._store.get_upstream_document(index.name, project)
             if document is not None and self.fresh_until(document) > self._clock.now():
                 return self._seen(index, document)
@@ -139,6 +146,13 @@ class ProxyService:
             if listing is not None and not listing.stale:
                 self._seen(index, listing.document)
             return listing
+
+    def _held(self, index: Index, project: str) -> UpstreamDocument | None:
+        """The listing (or the "not found") this worker holds in memory, if fresh."""
+        held = self._memo.get(index.name, index.upstream or "", project)
+        if held is None or self.fresh_until(held) <= self._clock.now():
+            return None
+        return held
 
     def _seen(self, index: Index, document: UpstreamDocument) -> Listing | None:
         if len(self._fresh) >= 65536:
@@ -224,29 +238,42 @@ class ProxyService:
         adapter = self._formats[index.format].upstream
         return adapter.entries(listing.document.body, index.name), listing
 
+    async def _remote(self, index: Index, project: str, filename: str) -> RemoteFile | None:
+        """Where upstream serves one file of the project. The listing is searched for the
+        one file (building every entry of a project of thousands of files is what a page
+        build does, not a download), and read from the database as text when this worker
+        no longer holds it: a download comes after the client resolved every project, by
+        when the listings of a big install have left the memo."""
+        adapter = self._formats[index.format].upstream
+        if self._held(index, project) is None:
+            stored = await self._store.get_upstream_text(index.name, project)
+            if stored is not None and stored.found and self._fresh_until(
+                    stored.found, stored.fetched_at) > self._clock.now():
+                remote = adapter.locate_in_text(stored.text, project, filename)
+                if remote is not None:
+                    return remote
+        listing = await self.listing(index, project)
+        return adapter.locate(listing.document.body, filename) if listing else None
+
     async def open_file(self, index: Index, project: str, filename: str) -> FileSource:
         """A cached file, or a stream that fetches, checks and caches it."""
         artifact = await self._lookup.artifact(index.name, project, filename)
         if artifact is not None:
             return self.cached(index, artifact)
-        # The listing's body is searched for the one file: building every entry of a
-        # project of thousands of files is what a page build does, not a download.
-        listing = await self.listing(index, project)
-        adapter = self._formats[index.format].upstream
-        remote = adapter.locate(listing.document.body, filename) if listing else None
-        if remote is None:
-            raise NotFoundError(
-                f"'{filename}' is not a file of '{project}' in '{index.name}'.",
-                hint="Check the file name against the project page.",
-            )
-        version = remote.version
         stack = AsyncExitStack()
         await stack.enter_async_context(self._locks.hold(f"file:{index.name}/{filename}"))
         try:
+            # Those who waited for the lock find the file stored, without looking it up.
             artifact = await self._lookup.artifact(index.name, project, filename)
             if artifact is not None:
                 await stack.aclose()
                 return self.cached(index, artifact)
+            remote = await self._remote(index, project, filename)
+            if remote is None:
+                raise NotFoundError(
+                    f"'{filename}' is not a file of '{project}' in '{index.name}'.",
+                    hint="Check the file name against the project page.",
+                )
             response = await stack.enter_async_context(self._upstream.stream(remote.url))
             if response.status != 200:
                 raise UpstreamError(
@@ -257,7 +284,8 @@ class ProxyService:
             await stack.aclose()
             raise
         size = remote.size or _content_length(response.headers)
-        chunks = self._relay(index, project, version, remote, response.iter_bytes(), stack)
+        chunks = self._relay(index, project, remote.version, remote, response.iter_bytes(),
+                             stack)
         return StreamedFile(filename, size, chunks)
 
     async def _relay(

@@ -121,6 +121,11 @@ class NpmUpstream:
         return RemoteFile(filename=filename, url=tarball, sha256=None, digests=digests(dist),
                           version=version)
 
+    def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
+        """None: a tarball's entry sits inside its version's manifest, whose keys come in
+        upstream's order, so it is found in the decoded packument (``locate``)."""
+        return None
+
 
 def escape_name(name: str) -> str:
     """A package name as one registry path segment: ``@scope/name`` becomes ``@scope%2fname``

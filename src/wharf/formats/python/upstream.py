@@ -4,6 +4,7 @@ back out of the cached copy."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -14,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from wharf.core.models import FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
+from wharf.formats import codec
 from wharf.formats.base import ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.python.listing import parse_listing
 from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
@@ -117,29 +119,64 @@ class PythonUpstream:
         name = canonicalize_name(str(body.get("name") or ""))
         for item in files:
             if item.get("filename") == filename:
-                metadata = item.get("core-metadata")
-                return RemoteFile(
-                    filename=filename,
-                    url=item["url"],
-                    sha256=(item.get("hashes") or {}).get("sha256"),
-                    size=item.get("size"),
-                    metadata_url=item["url"] + ".metadata" if metadata else None,
-                    metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
-                    version=version_from_filename(filename, name),
-                )
-        if filename.endswith(".metadata"):
-            wanted = filename.removesuffix(".metadata")
+                return _remote(item, name, filename)
+        if filename.endswith(METADATA_SUFFIX):
+            wanted = filename.removesuffix(METADATA_SUFFIX)
             for item in files:
                 if item.get("filename") == wanted:
-                    metadata = item.get("core-metadata")
-                    if not metadata:
-                        return None
-                    sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
-                    return RemoteFile(
-                        filename=filename, url=item["url"] + ".metadata", sha256=sha256,
-                        version=version_from_filename(wanted, name),
-                    )
+                    return _remote(item, name, filename)
         return None
+
+    def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
+        """The entry found by its ``"filename"`` key (the first key of every entry this
+        adapter stores, see ``listing``) and decoded alone: a download from a listing of
+        15,000 files reads one entry instead of decoding 7 MB of JSON."""
+        wanted = [filename]
+        if filename.endswith(METADATA_SUFFIX):
+            wanted.append(filename.removesuffix(METADATA_SUFFIX))
+        for name in wanted:
+            item = _entry_in(text, name)
+            if item is not None:
+                return _remote(item, canonicalize_name(project), filename)
+        return None
+
+
+METADATA_SUFFIX = ".metadata"
+_ENTRY = json.JSONDecoder()
+
+
+def _entry_in(text: str, filename: str) -> Mapping[str, Any] | None:
+    start = text.find('{"filename":' + codec.dumps(filename).decode("utf-8") + ",")
+    if start < 0:
+        return None
+    try:
+        item, _ = _ENTRY.raw_decode(text, start)
+    except ValueError:
+        return None
+    return item if isinstance(item, dict) else None
+
+
+def _remote(item: Mapping[str, Any], name: str, filename: str) -> RemoteFile | None:
+    """The upstream source of ``filename``: the entry's file, or (``<file>.metadata``) its
+    core metadata document, when upstream serves one."""
+    metadata = item.get("core-metadata")
+    metadata_sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
+    if filename != item.get("filename"):
+        if not metadata:
+            return None
+        return RemoteFile(
+            filename=filename, url=item["url"] + METADATA_SUFFIX, sha256=metadata_sha256,
+            version=version_from_filename(str(item["filename"]), name),
+        )
+    return RemoteFile(
+        filename=filename,
+        url=item["url"],
+        sha256=(item.get("hashes") or {}).get("sha256"),
+        size=item.get("size"),
+        metadata_url=item["url"] + METADATA_SUFFIX if metadata else None,
+        metadata_sha256=metadata_sha256,
+        version=version_from_filename(filename, name),
+    )
 
 
 

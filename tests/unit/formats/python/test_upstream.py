@@ -15,6 +15,7 @@ from formats.fakes import FakeUpstream
 from wharf.core.errors import UpstreamError
 from wharf.core.models import FileEntry, ProjectPage, ProjectStatus
 from wharf.core.ports import UpstreamReply
+from wharf.formats import codec
 from wharf.formats.base import FetchStatus, RemoteFile, UpstreamAdapter
 from wharf.formats.python import listing
 from wharf.formats.python.media import JSON_V1, TEXT_HTML
@@ -339,6 +340,39 @@ async def test_locate() -> None:
     assert adapter.locate(result.body, "foo_bar-0.8.tar.gz.metadata") is None
     assert adapter.locate(result.body, "foo_bar-0.8.tar.gz") is not None
     assert adapter.locate(result.body, "nothing-1.0.tar.gz") is None
+
+
+@pytest.mark.parametrize("kind", ["html", "json"])
+async def test_locate_in_text_reads_what_locate_reads(kind: str) -> None:
+    """The stored text of a listing (as the database keeps it) gives every file, and every
+    metadata document, the same source as the decoded listing, and nothing else."""
+    names = ["foo_bar-1.0.tar.gz", "foo_bar-1.0-py3-none-any.whl", 'odd "quoted" ñame-1.0.zip',
+             "foo_bar-1.0.zip"]
+    files = tuple(
+        FileEntry(filename=f, version="1", url=f"../../packages/{n}/{f}", sha256=SHA,
+                  has_metadata=n % 2 == 0, metadata_sha256=META_SHA if n % 4 == 0 else None)
+        for n, f in enumerate(names))
+    page = render_project(ProjectPage(index="x", name="foo-bar", display_name="foo-bar",
+                                      files=files), JSON_V1 if kind == "json" else TEXT_HTML)
+    result, _ = await fetch(reply(page, content_type=JSON_V1 if kind == "json" else TEXT_HTML))
+    text = codec.dumps(result.body).decode()
+    adapter: UpstreamAdapter = PythonUpstream()
+    assert sorted(f["filename"] for f in result.body["files"]) == sorted(names)
+    for name in [*names, *(n + ".metadata" for n in names), "foo_bar-2.0.tar.gz", "foo_bar"]:
+        assert adapter.locate_in_text(text, "foo-bar", name) == adapter.locate(
+            result.body, name), name
+
+
+async def test_locate_in_text_declines_text_it_cannot_read() -> None:
+    """None (decode the listing instead) for text in another layout."""
+    result, _ = await fetch(reply(json.dumps(JSON_PAGE)))
+    adapter = PythonUpstream()
+    spaced = json.dumps(result.body)  # ", " and ": " between items
+    assert adapter.locate_in_text(spaced, "foo-bar", "foo_bar-0.8.tar.gz") is None
+    text = codec.dumps(result.body).decode()
+    cut = text[: text.index('"foo_bar-0.8.tar.gz"') + 60]
+    assert adapter.locate_in_text(cut, "foo-bar", "foo_bar-0.8.tar.gz") is None
+    assert adapter.locate_in_text(cut, "foo-bar", "foo_bar-1.0-py3-none-any.whl") is not None
 
 
 @pytest.mark.parametrize("kind", ["html", "json"])
