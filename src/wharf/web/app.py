@@ -119,11 +119,12 @@ def create_app(
 ) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The typosquat rule's index of popular names (half a second of CPU), built before
+        # the worker says it is ready: not by the first request that names an upstream
+        # project, nor beside the first requests, slowing each of them down.
+        await anyio.to_thread.run_sync(services.policy.book.prepare)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(services.audit.run_flusher)  # the buffered download trail
-            # The typosquat rule's index of popular names, built while the worker starts
-            # rather than by the first request that names an upstream project.
-            tasks.start_soon(anyio.to_thread.run_sync, services.policy.book.prepare)
             yield
             tasks.cancel_scope.cancel()
         await services.close()
