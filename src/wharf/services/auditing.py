@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -82,6 +83,29 @@ class AuditService:
             user_agent=client.user_agent,
             detail=detail,
         )
+
+    def recurring(
+        self, action: str, principal: Principal, *, index: str, project: str,
+        version: str | None, filename: str,
+    ) -> Callable[[Client | None], Awaitable[None]]:
+        """A ``note`` for one event that recurs from many callers (a replayed download):
+        a repeat within the batch is counted from what is known before it comes (a
+        dictionary lookup), not built as an event first."""
+        actor = principal.user
+        token_id = principal.token.id if principal.token else None
+
+        async def note(client: Client | None) -> None:
+            client = client or LOCAL
+            same = (action, actor, token_id, index, project, version, filename,
+                    client.address, client.user_agent)  # as ``_sameness`` puts it
+            count = self._repeats.get(same)
+            if count is not None:
+                self._repeats[same] = count + 1
+                return
+            await self.note(self.event(action, principal, client, index=index,
+                                       project=project, version=version, filename=filename))
+
+        return note
 
     async def note(self, event: AuditEvent) -> None:
         """Buffer ``event`` (built with ``event``); see the class docstring."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -395,13 +395,22 @@ class ReadService:
     ) -> None:
         """Enter a whole download in the audit trail: who pulled what (a metadata document
         is not a download)."""
+        noter = self.download_noter(index, project, filename, principal)
+        if noter is not None:
+            await noter(client)
+
+    def download_noter(
+        self, index: Index, project: str, filename: str, principal: Principal,
+    ) -> Callable[[Client | None], Awaitable[None]] | None:
+        """``note_download`` for one file and caller, ready for the clients that will
+        download it again (None for a metadata document, which is not a download)."""
         if filename.endswith(METADATA_SUFFIX):
-            return
-        await self._audit.note(self._audit.event(
-            "artifact.download", principal, client, index=index.name, project=project,
+            return None
+        return self._audit.recurring(
+            "artifact.download", principal, index=index.name, project=project,
             version=self._formats[index.format].version_of(project, filename),
             filename=filename,
-        ))
+        )
 
     def verdicts_expire(self, index: Index, project: str) -> datetime | None:
         """When the download verdicts this worker holds for the project's page run out

@@ -137,14 +137,20 @@ def remember_download(
     svc = services(request)
     reading, trusted = svc.reading, context(request).trusted_proxies
     who: Principal | None = request.scope.get("wharf.principal")
-
-    async def audited(scope: Scope) -> None:
-        await reading.note_download(
-            index, project, filename, who or Principal(), client_of(scope, trusted))
-
+    noter = (reading.download_noter(index, project, filename, who or Principal())
+             if request.method == "GET" else None)
     remember(request, reading.page_token_of(index, project), token,
              reading.verdicts_expire(index, project),
-             on_hit=audited if request.method == "GET" else None)
+             on_hit=_audited(noter, trusted) if noter is not None else None)
+
+
+def _audited(
+    noter: Callable[[Client | None], Awaitable[None]], trusted: frozenset[str]
+) -> Callable[[Scope], Awaitable[None]]:
+    async def audited(scope: Scope) -> None:
+        await noter(client_of(scope, trusted))
+
+    return audited
 
 
 def fetches_whole_file(request: Request) -> bool:

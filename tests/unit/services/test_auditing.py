@@ -122,3 +122,38 @@ async def test_repeats_within_a_batch_are_one_event_with_their_count(
         (None, None, {"rule": "cooldown"}),
     ]
     assert [dict(e.detail) for e in second] == [{"count": 2}]
+
+
+async def test_a_recurring_event_counts_repeats_like_note_without_building_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replayed download's noter keeps the same trail as ``note`` (one row per caller,
+    file and client in a batch, with its count), and builds an event only for the first
+    of each: a replay of a small file is answered in tens of microseconds."""
+    audit, store = service()
+    audit._buffered = True  # as under the server's flusher
+    built: list[str | None] = []
+    original = audit.event
+
+    def counted(*args: Any, **kwargs: Any) -> AuditEvent:
+        event = original(*args, **kwargs)
+        built.append(event.address)
+        return event
+
+    monkeypatch.setattr(audit, "event", counted)
+    noter = audit.recurring("artifact.download", Principal(user="alice"), index="pypi",
+                            project="demo", version="1.0", filename="demo-1.0.tar.gz")
+    for address in ["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.1"]:
+        await noter(Client(address, "pip/25"))
+    await audit.note(original("artifact.download", Principal(user="alice"),
+                              Client("10.0.0.2", "pip/25"), index="pypi", project="demo",
+                              version="1.0", filename="demo-1.0.tar.gz"))
+    await noter(None)
+    await audit.flush()
+
+    assert built == ["10.0.0.1", "10.0.0.2", "local"]
+    [batch] = store.batches
+    assert [(e.address, e.detail) for e in batch] == [
+        ("10.0.0.1", {"count": 3}), ("10.0.0.2", {"count": 2}), ("local", {})]
+    assert {(e.actor, e.index, e.project, e.version, e.filename) for e in batch} == {
+        ("alice", "pypi", "demo", "1.0", "demo-1.0.tar.gz")}
