@@ -183,7 +183,7 @@ class ProjectPage:
     """Format-specific project-level data from upstream (npm: readme, description, …)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class UpstreamDocument:
     """A proxy index's cached copy of one upstream project listing.
 
