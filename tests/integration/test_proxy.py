@@ -144,6 +144,20 @@ async def test_concurrent_misses_make_one_upstream_request(
     assert all(v.page.files == views[0].page.files for v in views)
 
 
+def count_listing_reads(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projects whose upstream listing is read (and decoded) from the database, in
+    order, from now on."""
+    reads: list[str] = []
+    original = services.store.get_upstream_document
+
+    async def counted(index: str, project: str) -> object:
+        reads.append(project)
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    return reads
+
+
 async def collect(source: StoredFile | StreamedFile) -> bytes:
     assert isinstance(source, StreamedFile)
     return b"".join([chunk async for chunk in source.chunks])
@@ -239,20 +253,13 @@ async def test_a_cold_page_then_its_file_read_the_listing_back_from_the_database
 ) -> None:
     """The listing a worker fetched serves the page build and the first download from
     memory while fresh: a cold install read each listing back four or five times."""
-    reads: list[tuple[str, str]] = []
-    original = services.store.get_upstream_document
-
-    async def counted(index: str, project: str) -> object:
-        reads.append((index, project))
-        return await original(index, project)
-
-    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    reads = count_listing_reads(services, monkeypatch)
     index = await remote(services)
     await services.reading.page(index, "demo")
     await collect(await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl"))
     await services.reading.page(index, "demo")
     # Two lookups before the first fetch (outside and inside the lock) find nothing.
-    assert reads == [("remote", "demo"), ("remote", "demo")]
+    assert reads == ["demo", "demo"]
     assert len(upstream.requests) == 2  # the listing and the file
 
 
@@ -261,14 +268,7 @@ async def test_requests_waiting_for_a_fetch_take_the_listing_from_memory(
 ) -> None:
     """Requests for a listing being fetched wait for the fetch, then find the listing in
     the worker's memory instead of decoding it back from the database."""
-    reads: list[str] = []
-    original = services.store.get_upstream_document
-
-    async def counted(index: str, project: str) -> object:
-        reads.append(project)
-        return await original(index, project)
-
-    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    reads = count_listing_reads(services, monkeypatch)
     index = await remote(services)
     first, second = await asyncio.gather(
         services.proxy.listing(index, "demo"), services.proxy.listing(index, "demo"))
@@ -289,14 +289,7 @@ async def test_a_download_after_the_listing_left_memory_reads_only_its_entry(
     index = await remote(services)
     await services.reading.page(index, "demo")
     services.proxy._memo.drop("remote", "demo")
-    decoded: list[str] = []
-    original = services.store.get_upstream_document
-
-    async def counted(index: str, project: str) -> object:
-        decoded.append(project)
-        return await original(index, project)
-
-    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    decoded = count_listing_reads(services, monkeypatch)
     source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
     assert await collect(source) == WHEEL
     assert decoded == []
@@ -313,14 +306,7 @@ async def test_a_page_build_reads_the_listing_its_refresh_brought_though_memory_
     page builds take turns, by when the memo's budget has let most listings go. What the
     refresh returns keeps its listing found in memory until the build has read it."""
     services.proxy._memo._budget = 1  # holds nothing for its own sake
-    reads: list[str] = []
-    original = services.store.get_upstream_document
-
-    async def counted(index: str, project: str) -> object:
-        reads.append(project)
-        return await original(index, project)
-
-    monkeypatch.setattr(services.store, "get_upstream_document", counted)
+    reads = count_listing_reads(services, monkeypatch)
     index = await remote(services)
     held = await services.reading.refresh(index, "demo")
     assert reads == ["demo", "demo"]  # before and inside the lock, then the fetch

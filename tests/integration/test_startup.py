@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import anyio
-import pytest
 
 from wharf.bootstrap import build_app, build_services
 from wharf.config.loader import load_settings
+from wharf.formats.base import ASGIApp
 from wharf.policy import typosquat
-from wharf.services.container import Services
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
-    built = await build_services(settings)
-    yield built
-    await built.close()
 
 
 async def test_the_popular_name_index_is_built_before_the_worker_is_ready(
-    tmp_path: Path, services: Services
+    tmp_path: Path,
 ) -> None:
     """Built beside the first requests, the index (half a second of CPU) slowed each of
     them down: a cold install right after a start paid for it."""
     settings = load_settings(overrides={"data_dir": str(tmp_path)}, environ={}).settings
-    app = build_app(settings, services)
+    services = await build_services(settings)
+    try:
+        await start(build_app(settings, services))
+    finally:
+        await services.close()
+
+
+async def start(app: ASGIApp) -> None:
+    """Run the app's lifespan; check what is built when it says it has started."""
     typosquat._popular.cache_clear()
     built_when_ready: list[int] = []
     stop = anyio.Event()
