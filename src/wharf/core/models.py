@@ -140,6 +140,10 @@ class Artifact:
     """Who allowed a withdrawn cached file to be served anyway (an administrator)."""
 
 
+METADATA_SUFFIX = ".metadata"
+"""A file's metadata document is served under the file's name with this suffix (PEP 658)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FileEntry:
     """One file as an index page lists it: from a hosted artifact or an upstream listing."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from wharf.core.models import Artifact
+from wharf.core.models import METADATA_SUFFIX, Artifact
 
 RULE_ID = "upstream-withdrawal"
-METADATA_SUFFIX = ".metadata"
 
 
 def changed_files(

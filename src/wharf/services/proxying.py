@@ -28,7 +28,14 @@ from wharf.core.errors import (
     UpstreamError,
     UpstreamIntegrityError,
 )
-from wharf.core.models import Artifact, FileEntry, Index, Origin, UpstreamDocument
+from wharf.core.models import (
+    METADATA_SUFFIX,
+    Artifact,
+    FileEntry,
+    Index,
+    Origin,
+    UpstreamDocument,
+)
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
 from wharf.formats.base import FetchStatus, Format, RemoteFile
 from wharf.policy import withdrawals
@@ -318,7 +325,7 @@ class ProxyService:
                 held = chunk
             check_digests(remote, hashers)
             info = await writer.commit(expected_sha256=remote.sha256)
-            is_metadata = remote.filename.endswith(".metadata")
+            is_metadata = remote.filename.endswith(METADATA_SUFFIX)
             artifact = Artifact(
                 index=index.name,
                 project=project,

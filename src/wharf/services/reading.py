@@ -13,6 +13,7 @@ from typing import Any
 
 from wharf.core.errors import NotFoundError, PolicyDeniedError, UpstreamError
 from wharf.core.models import (
+    METADATA_SUFFIX,
     Action,
     Artifact,
     FileEntry,
@@ -36,7 +37,6 @@ from wharf.services.policing import PolicyService, refusal
 from wharf.services.proxying import FileSource, ProxyService, StoredFile, StreamedFile
 from wharf.services.stamping import INDEXES, index_key, project_key
 
-METADATA_SUFFIX = ".metadata"
 log = logging.getLogger(__name__)
 CACHED_VERDICTS = 8192
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from wharf.core.models import FileEntry, ProjectStatus
+from wharf.core.models import METADATA_SUFFIX, FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
 from wharf.formats import codec
 from wharf.formats.base import ListingDetails, RemoteFile, UpstreamFetch
@@ -141,7 +141,6 @@ class PythonUpstream:
         return None
 
 
-METADATA_SUFFIX = ".metadata"
 _ENTRY = json.JSONDecoder()
 
 
