@@ -299,26 +299,6 @@ async def test_a_download_after_the_listing_left_memory_reads_only_its_entry(
     assert decoded == ["demo"]  # not in the text: the decoded listing decides
 
 
-async def test_a_page_build_reads_the_listing_its_refresh_brought_though_memory_let_it_go(
-    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A cold install asks for dozens of pages at once: every listing is fetched, and
-    page builds take turns, by when the memo's budget has let most listings go. What the
-    refresh returns keeps its listing found in memory until the build has read it."""
-    services.proxy._memo._budget = 1  # holds nothing for its own sake
-    reads = count_listing_reads(services, monkeypatch)
-    index = await remote(services)
-    held = await services.reading.refresh(index, "demo")
-    assert reads == ["demo", "demo"]  # before and inside the lock, then the fetch
-    view = await services.reading.page(index, "demo")
-    assert [f.filename for f in view.page.files] == ["demo-1.0-py3-none-any.whl"]
-    assert reads == ["demo", "demo"]  # read from memory
-    del held
-    await services.reading.page(index, "demo", screened=False)
-    assert reads == ["demo", "demo", "demo"]  # let go: read back from the database
-    assert len(upstream.requests) == 1
-
-
 async def test_an_index_given_a_new_upstream_does_not_reuse_the_old_listing(
     services: Services, upstream: ScriptedUpstream, clock: Clock
 ) -> None:

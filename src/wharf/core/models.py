@@ -187,7 +187,7 @@ class ProjectPage:
     """Format-specific project-level data from upstream (npm: readme, description, …)."""
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+@dataclass(frozen=True, slots=True)
 class UpstreamDocument:
     """A proxy index's cached copy of one upstream project listing.
 

@@ -13,7 +13,6 @@ longer would only add to the worker's resident memory.
 
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -41,11 +40,6 @@ class ListingMemo:
         self._held = 0
         self._entries: OrderedDict[
             tuple[str, str], tuple[str, UpstreamDocument, int, datetime]] = OrderedDict()
-        self._alive: weakref.WeakValueDictionary[tuple[str, str, str], UpstreamDocument] = (
-            weakref.WeakValueDictionary())
-        """Every listing kept here, for as long as something else holds it too: a page
-        build waiting for its turn holds the listing it refreshed (``refresh``), which
-        the budget may have let go meanwhile."""
 
     def get(self, index: str, upstream: str, project: str) -> UpstreamDocument | None:
         """The listing held for ``project`` of ``index``, if it came from ``upstream``
@@ -53,14 +47,13 @@ class ListingMemo:
         key = (index, project)
         entry = self._entries.get(key)
         if entry is None or entry[0] != upstream:
-            return self._alive.get((index, project, upstream))
+            return None
         self._entries.move_to_end(key)
         return entry[1]
 
     def put(self, upstream: str, document: UpstreamDocument, now: datetime) -> None:
         key = (document.index, document.project)
         self.drop(document.index, document.project)
-        self._alive[(document.index, document.project, upstream)] = document
         weight = estimate_bytes(document.body)
         if weight > self._budget:
             return

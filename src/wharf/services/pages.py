@@ -175,22 +175,19 @@ class PageCache:
         key: Hashable,
         token_of: Callable[[], Hashable],
         build: Callable[[], Awaitable[tuple[Rendered, datetime | None]]],
-        refresh: Callable[[], Awaitable[object]],
+        refresh: Callable[[], Awaitable[None]],
     ) -> tuple[Rendered, Hashable]:
         """Like ``get`` for a page whose sources may need refreshing first (an upstream
         listing past its freshness): on a miss, ``refresh`` runs before the token is read
         again and the page built, so the page is kept under the token it was built from
-        and the next request finds it. What ``refresh`` returns is held until the page is
-        built. Returns the page and that token."""
+        and the next request finds it. Returns the page and that token."""
         token = token_of()
         found = self._held(key, token)
         if found is not None:
             return found, token
-        sources = await refresh()
+        await refresh()
         token = token_of()
-        rendered = await self.get(key, token, build)
-        del sources  # held while the build waited for its turn
-        return rendered, token
+        return await self.get(key, token, build), token
 
     def _held(self, key: Hashable, token: Hashable) -> Rendered | None:
         entry = self._entries.get(key)

@@ -120,22 +120,16 @@ class ProxyService:
     def _fresh_until(self, found: bool, fetched_at: datetime) -> datetime:
         return fetched_at + (self._freshness.positive if found else self._freshness.negative)
 
-    async def refresh(self, index: Index, project: str) -> UpstreamDocument | None:
+    async def refresh(self, index: Index, project: str) -> None:
         """Bring the project's upstream listing up to date, so that whatever is built from
         it next (a page, download verdicts) is built from the listing it will be served
         with, under the change token that listing set. Upstream failures are left to the
-        build, which serves the stale copy or says why there is none.
-
-        Returns the listing, for the caller to hold until the build has read it: this
-        worker finds it in memory for as long as it is held, however many other listings
-        arrived meanwhile (a cold install asks for dozens at once; page builds take turns)."""
+        build, which serves the stale copy or says why there is none."""
         until = self._fresh.get((index.name, project))
         if until is not None and until > self._clock.now():
-            return self._memo.get(index.name, index.upstream or "", project)
+            return
         with suppress(UpstreamError):
-            listing = await self.listing(index, project)
-            return listing.document if listing is not None else None
-        return None
+            await self.listing(index, project)
 
     async def listing(self, index: Index, project: str) -> Listing | None:
         """The cached upstream listing of a project, refreshed as needed; None if upstream

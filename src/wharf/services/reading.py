@@ -130,22 +130,23 @@ class ReadService:
         stamp = self._stamps.stamp
         return (stamp(INDEXES), *(stamp(index_key(name)) for name in names))
 
-    async def refresh(self, index: Index, project: str) -> list[object]:
+    async def refresh(self, index: Index, project: str) -> None:
         """Bring the upstream listings the project's page is built from up to date (none
         for a name a hosted member holds, unless the group trusts upstream for it), so the
-        page token read next is the one the page will be built under. Returns what to hold
-        until the page is built (``ProxyService.refresh``)."""
+        page token read next is the one the page will be built under."""
         if index.kind is IndexKind.HOSTED:
-            return []
+            return
         if index.kind is IndexKind.PROXY:
-            return [await self._proxy.refresh(index, project)]
+            await self._proxy.refresh(index, project)
+            return
         members = [m for m in [await self._indexes.find(n) for n in index.members] if m]
         if not any(m.kind is IndexKind.PROXY for m in members):
-            return []
+            return
         if await self._shadowed(index, members, project):
-            return []
-        return [await self._proxy.refresh(member, project)
-                for member in members if member.kind is IndexKind.PROXY]
+            return
+        for member in members:
+            if member.kind is IndexKind.PROXY:
+                await self._proxy.refresh(member, project)
 
     async def page(self, index: Index, project: str, *, screened: bool = True) -> PageView:
         """The project's page as the policy lets it be listed (``screened=False``: all of

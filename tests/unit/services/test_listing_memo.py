@@ -73,16 +73,3 @@ def test_listings_are_let_go_once_held_long_enough() -> None:
     memo.expire(NOW + HOLD + timedelta(seconds=30))
     assert len(memo) == 0
 
-
-def test_a_listing_past_the_budget_is_found_while_someone_holds_it() -> None:
-    """A page build waiting for its turn holds the listing it refreshed: the memo finds
-    it although the budget let it go, and forgets it once nobody holds it."""
-    memo = ListingMemo(budget=estimate_bytes(document("a", 10).body))
-    held = document("big", 1000)
-    memo.put("u", held, NOW)
-    memo.put("u", document("a", 10), NOW)
-    assert len(memo) == 1
-    assert memo.get("remote", "u", "big") is held
-    assert memo.get("remote", "other-upstream", "big") is None
-    del held
-    assert memo.get("remote", "u", "big") is None
