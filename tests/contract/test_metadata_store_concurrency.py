@@ -333,37 +333,3 @@ async def test_sqlite_writers_queued_in_one_process_leave_connections_for_reader
     finally:
         release.set()
         await store.close()
-
-
-async def test_a_burst_of_reads_queues_for_the_pooled_connections(tmp_path: Path) -> None:
-    """Reads beyond what the pool keeps (one connection left for a writer) wait on the
-    event loop, rather than each opening a connection of its own beyond the pool's, with a
-    cold page cache, and closing it again: a cold install's burst opened 69 connections."""
-    import threading  # noqa: PLC0415
-    import time  # noqa: PLC0415
-
-    store = await open_metadata_store(f"sqlite:///{tmp_path / 'r.db'}")
-    engine = store.engine
-    opened: list[object] = []
-    sa.event.listen(engine, "connect", lambda *_: opened.append(1))
-    lock = threading.Lock()
-    running = [0, 0]  # now, most at once
-
-    def slow(connection: sa.Connection) -> None:
-        connection.execute(sa.text("SELECT 1"))
-        with lock:
-            running[0] += 1
-            running[1] = max(running)
-        time.sleep(0.02)
-        with lock:
-            running[0] -= 1
-
-    try:
-        async with anyio.create_task_group() as group:
-            for _ in range(24):
-                group.start_soon(store._read, slow)
-        readers = engine.pool.size() - 1  # type: ignore[attr-defined]
-        assert running[1] == readers
-        assert len(opened) <= readers
-    finally:
-        await store.close()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
@@ -38,29 +36,13 @@ class StoreBase:
         for it, woken the moment it is free, instead of in SQLite's busy handler, which
         polls with sleeps of up to 100 ms (a cold install of 42 projects spent 1.4 s of
         its threads' time there). Other processes still meet the busy handler."""
-        self._readers = engine.pool.size() - 1 if isinstance(engine.pool, sa.QueuePool) else 0
-        self._limiters: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
     @property
     def engine(self) -> sa.Engine:
         return self._engine
 
     async def _read(self, body: Callable[[sa.Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(
-            partial(self._run, body, write=False), limiter=self._read_limiter())
-
-    def _read_limiter(self) -> anyio.CapacityLimiter | None:
-        """At most as many reading threads as the pool keeps connections: a burst of reads
-        queues here, on the event loop, instead of each opening (and then closing) a
-        connection beyond the pool's, with its own cold page cache."""
-        if not self._readers:
-            return None
-        loop = asyncio.get_running_loop()
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(self._readers)
-        return limiter
+        return await anyio.to_thread.run_sync(partial(self._run, body, write=False))
 
     async def _write(self, body: Callable[[sa.Connection], T]) -> T:
         """Run ``body`` in a write transaction, starting over after a lost race."""
