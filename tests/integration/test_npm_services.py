@@ -73,6 +73,27 @@ async def test_a_tarball_matching_its_integrity_is_kept_with_its_digests(
     assert kept.digests["sha512"] == hashlib.sha512(TARBALL).hexdigest()
 
 
+async def test_a_tarball_download_reads_no_listing_text(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """npm's adapter finds a tarball in the decoded packument only: a packument that has
+    left the worker's memory is not also read as text (megabytes for a popular one)."""
+    index = await services.indexes.get("npm-remote")
+    upstream.pages[UPSTREAM + "left-pad"] = (200, {}, packument(TARBALL))
+    await services.reading.refresh(index, "left-pad")
+    services.proxy._memo.drop("npm-remote", "left-pad")
+    texts: list[str] = []
+    original = services.store.get_upstream_text
+
+    async def counted(index: str, project: str) -> object:
+        texts.append(project)
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, "get_upstream_text", counted)
+    assert await fetch(services, upstream, TARBALL) == TARBALL
+    assert texts == []
+
+
 async def test_a_tarball_failing_its_integrity_is_neither_kept_nor_served_whole(
     services: Services, upstream: ScriptedUpstream
 ) -> None:

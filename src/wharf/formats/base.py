@@ -73,6 +73,10 @@ class ListingDetails:
 class UpstreamAdapter(Protocol):
     """A format's upstream protocol: fetch one project's listing, read the cached copy."""
 
+    locates_in_text: bool
+    """Whether ``locate_in_text`` can find files; when not, a stored listing's text is
+    not read for it."""
+
     async def fetch(
         self,
         upstream: Upstream,
@@ -104,7 +108,7 @@ class UpstreamAdapter(Protocol):
     def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
         """``locate`` on the stored JSON text of a listing, reading only the file's own entry;
         None when the text does not show the file that way (``locate`` on the decoded
-        listing then decides)."""
+        listing then decides). Called only when ``locates_in_text``."""
         ...
 
 

@@ -30,6 +30,10 @@ _DIGEST_SIZES = {"sha512": 64, "sha1": 20}
 class NpmUpstream:
     """``UpstreamAdapter`` for npm registries."""
 
+    locates_in_text = False
+    """A tarball's entry sits inside its version's manifest, whose keys come in upstream's
+    order: it is found in the decoded packument (``locate``)."""
+
     async def fetch(
         self,
         upstream: Upstream,
@@ -122,8 +126,7 @@ class NpmUpstream:
                           version=version)
 
     def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
-        """None: a tarball's entry sits inside its version's manifest, whose keys come in
-        upstream's order, so it is found in the decoded packument (``locate``)."""
+        """None (``locates_in_text`` is false)."""
         return None
 
 
