@@ -1,6 +1,7 @@
 """A scripted ``Upstream`` port for integration tests: answers from a table, counts
-requests, and can be switched off. Also a settable clock, and the real services over a
-temporary data directory with a Python proxy, hosted and group index on that upstream."""
+requests, and can be switched off. Also a settable clock, the real services over a
+temporary data directory with a Python proxy, hosted and group index on that upstream,
+and a counter of the store's reads of cached listings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from wharf.bootstrap import build_services
 from wharf.config.loader import load_settings
@@ -110,3 +113,19 @@ async def python_proxy_services(
         yield built
     finally:
         await built.close()
+
+
+def count_listing_reads(
+    services: Services, monkeypatch: pytest.MonkeyPatch, method: str = "get_upstream_document"
+) -> list[str]:
+    """The projects whose cached upstream listing the store is asked for through
+    ``method`` (decoded, or ``get_upstream_text``), in order, from now on."""
+    reads: list[str] = []
+    original = getattr(services.store, method)
+
+    async def counted(index: str, project: str) -> object:
+        reads.append(project)
+        return await original(index, project)
+
+    monkeypatch.setattr(services.store, method, counted)
+    return reads

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from scripted import ScriptedUpstream
+from scripted import ScriptedUpstream, count_listing_reads
 
 from wharf.bootstrap import build_services
 from wharf.config.loader import load_settings
@@ -82,14 +82,7 @@ async def test_a_tarball_download_reads_no_listing_text(
     upstream.pages[UPSTREAM + "left-pad"] = (200, {}, packument(TARBALL))
     await services.reading.refresh(index, "left-pad")
     services.proxy._memo.drop("npm-remote", "left-pad")
-    texts: list[str] = []
-    original = services.store.get_upstream_text
-
-    async def counted(index: str, project: str) -> object:
-        texts.append(project)
-        return await original(index, project)
-
-    monkeypatch.setattr(services.store, "get_upstream_text", counted)
+    texts = count_listing_reads(services, monkeypatch, "get_upstream_text")
     assert await fetch(services, upstream, TARBALL) == TARBALL
     assert texts == []
 

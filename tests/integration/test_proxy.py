@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scripted import Clock, ScriptedUpstream, python_proxy_services
+from scripted import Clock, ScriptedUpstream, count_listing_reads, python_proxy_services
 
 from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
 from wharf.core.models import Artifact, Index, IndexKind
@@ -142,20 +142,6 @@ async def test_concurrent_misses_make_one_upstream_request(
     views = await asyncio.gather(*(services.reading.page(index, "demo") for _ in range(10)))
     assert len(upstream.requests) == 1
     assert all(v.page.files == views[0].page.files for v in views)
-
-
-def count_listing_reads(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The projects whose upstream listing is read (and decoded) from the database, in
-    order, from now on."""
-    reads: list[str] = []
-    original = services.store.get_upstream_document
-
-    async def counted(index: str, project: str) -> object:
-        reads.append(project)
-        return await original(index, project)
-
-    monkeypatch.setattr(services.store, "get_upstream_document", counted)
-    return reads
 
 
 async def collect(source: StoredFile | StreamedFile) -> bytes:
