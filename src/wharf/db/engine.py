@@ -42,7 +42,6 @@ SQLITE_CACHE_KIB = 1024
 """Page cache per connection (SQLite's default is 2,000 KiB)."""
 
 
-
 def _to_json(value: Any) -> str:
     return codec.dumps(value).decode("utf-8")
 

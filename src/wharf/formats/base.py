@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from wharf.core.models import Artifact, FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
@@ -73,10 +73,6 @@ class ListingDetails:
 class UpstreamAdapter(Protocol):
     """A format's upstream protocol: fetch one project's listing, read the cached copy."""
 
-    locates_in_text: bool
-    """Whether ``locate_in_text`` can find files; when not, a stored listing's text is
-    not read for it."""
-
     async def fetch(
         self,
         upstream: Upstream,
@@ -105,10 +101,17 @@ class UpstreamAdapter(Protocol):
         """The upstream source of one file of a cached listing (also ``<file>.metadata``)."""
         ...
 
+
+@runtime_checkable
+class LocatesInText(Protocol):
+    """What an ``UpstreamAdapter`` may also do: find one file in the stored text of a
+    listing (npm's cannot: a tarball's entry sits inside its version's manifest, whose
+    keys come in upstream's order). The proxy reads the text only for adapters that do."""
+
     def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
         """``locate`` on the stored JSON text of a listing, reading only the file's own entry;
         None when the text does not show the file that way (``locate`` on the decoded
-        listing then decides). Called only when ``locates_in_text``."""
+        listing then decides)."""
         ...
 
 

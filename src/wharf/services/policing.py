@@ -284,14 +284,11 @@ class _Screener:
         self.refusals: dict[str, Judgement] = {}
         self.warnings: list[Decision] = []
         self.expires_at: datetime | None = None
-        self._rule_sets: dict[str, RuleSet] = {}
 
     def _rules(self, source: str) -> RuleSet:
-        rules = self._rule_sets.get(source)
-        if rules is None:
-            chain = (source,) if source == self._index.name else (source, self._index.name)
-            rules = self._rule_sets[source] = self._book.rules_for(chain)
-        return rules
+        """The rules for what comes from ``source`` (the book keeps each chain's)."""
+        chain = (source,) if source == self._index.name else (source, self._index.name)
+        return self._book.rules_for(chain)
 
     def _version_subject(self, version: str, source: str, files: Sequence[FileEntry]) -> Subject:
         """The listing subject of a version; its files' subjects differ only in their own

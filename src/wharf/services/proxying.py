@@ -37,7 +37,7 @@ from wharf.core.models import (
     UpstreamDocument,
 )
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
-from wharf.formats.base import FetchStatus, Format, RemoteFile
+from wharf.formats.base import FetchStatus, Format, LocatesInText, RemoteFile
 from wharf.policy import withdrawals
 from wharf.policy.decisions import Mode
 from wharf.services.listing_memo import HOLD, ListingMemo
@@ -252,7 +252,7 @@ class ProxyService:
         no longer holds it: a download comes after the client resolved every project, by
         when the listings of a big install have left the memo."""
         adapter = self._formats[index.format].upstream
-        if adapter.locates_in_text and self._held(index, project) is None:
+        if isinstance(adapter, LocatesInText) and self._held(index, project) is None:
             stored = await self._store.get_upstream_text(index.name, project)
             if stored is not None and stored.found and self._fresh_until(
                     stored.found, stored.fetched_at) > self._clock.now():

@@ -30,10 +30,6 @@ _DIGEST_SIZES = {"sha512": 64, "sha1": 20}
 class NpmUpstream:
     """``UpstreamAdapter`` for npm registries."""
 
-    locates_in_text = False
-    """A tarball's entry sits inside its version's manifest, whose keys come in upstream's
-    order: it is found in the decoded packument (``locate``)."""
-
     async def fetch(
         self,
         upstream: Upstream,
@@ -124,10 +120,6 @@ class NpmUpstream:
             return None
         return RemoteFile(filename=filename, url=tarball, sha256=None, digests=digests(dist),
                           version=version)
-
-    def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
-        """None (``locates_in_text`` is false)."""
-        return None
 
 
 def escape_name(name: str) -> str:

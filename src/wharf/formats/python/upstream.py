@@ -38,8 +38,6 @@ _LEGACY_EXTENSIONS = (
 class PythonUpstream:
     """``UpstreamAdapter`` for indexes that speak the simple repository API."""
 
-    locates_in_text = True
-
     async def fetch(
         self,
         upstream: Upstream,

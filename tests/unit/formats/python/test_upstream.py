@@ -356,7 +356,7 @@ async def test_locate_in_text_reads_what_locate_reads(kind: str) -> None:
                                       files=files), JSON_V1 if kind == "json" else TEXT_HTML)
     result, _ = await fetch(reply(page, content_type=JSON_V1 if kind == "json" else TEXT_HTML))
     text = codec.dumps(result.body).decode()
-    adapter: UpstreamAdapter = PythonUpstream()
+    adapter = PythonUpstream()
     assert sorted(f["filename"] for f in result.body["files"]) == sorted(names)
     for name in [*names, *(n + ".metadata" for n in names), "foo_bar-2.0.tar.gz", "foo_bar"]:
         assert adapter.locate_in_text(text, "foo-bar", name) == adapter.locate(
