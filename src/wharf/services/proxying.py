@@ -7,7 +7,9 @@ per key, shared by all workers).
 
 Files: streamed to the client while written to the blob store; the digest is checked
 against upstream's before the file is kept, and the last chunk is held back until then, so
-a client never receives a whole file that failed the check.
+a client never receives a whole file that failed the check. A HEAD or a ranged read of a
+file not cached yet is answered from the store once the file is kept (``fetched``), as a
+cached file is: with its size, validators and byte ranges.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass
+from contextlib import AsyncExitStack, aclosing, suppress
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,13 @@ class StoredFile:
     path: Path | None
 
 
+@dataclass(slots=True)
+class Keeping:
+    """Where a streamed file is kept once its last byte is checked and stored."""
+
+    stored: StoredFile | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class StreamedFile:
     filename: str
@@ -68,6 +77,7 @@ class StreamedFile:
     chunks: AsyncGenerator[bytes, None]
     """Closing it early (``aclose``) releases the upstream response, the file lock and
     the unfinished blob."""
+    keeping: Keeping = field(default_factory=Keeping)
 
 
 FileSource = StoredFile | StreamedFile
@@ -291,18 +301,33 @@ class ProxyService:
             await stack.aclose()
             raise
         size = remote.size or _content_length(response.headers)
-        chunks = self._relay(index, project, remote.version, remote, response.iter_bytes(),
-                             stack)
-        return StreamedFile(filename, size, chunks)
+        keeping = Keeping()
+        chunks = self._relay(index, project, remote, response.iter_bytes(), stack, keeping)
+        return StreamedFile(filename, size, chunks, keeping)
+
+    async def fetched(self, source: FileSource) -> StoredFile:
+        """``source`` as a stored file: a stream from upstream is read to its end, sent
+        nowhere, and kept. For a HEAD or a ranged read of a file not cached yet: uv reads
+        a wheel's metadata from the end of the file by ranges when the page does not offer
+        the metadata document, and a server that answers such reads with a stream of the
+        whole file makes it take every wheel twice."""
+        if isinstance(source, StoredFile):
+            return source
+        async with aclosing(source.chunks) as chunks:
+            async for _ in chunks:
+                pass
+        stored = source.keeping.stored
+        assert stored is not None  # the relay raises rather than end without keeping it
+        return stored
 
     async def _relay(
         self,
         index: Index,
         project: str,
-        version: str,
         remote: RemoteFile,
         source: AsyncIterator[bytes],
         stack: AsyncExitStack,
+        keeping: Keeping,
     ) -> AsyncGenerator[bytes, None]:
         writer = self._blobs.writer()
         hashers = {name: hashlib.new(name) for name in remote.digests}
@@ -323,7 +348,7 @@ class ProxyService:
             artifact = Artifact(
                 index=index.name,
                 project=project,
-                version=version,
+                version=remote.version,
                 filename=remote.filename,
                 sha256=info.sha256,
                 size=info.size,
@@ -333,8 +358,10 @@ class ProxyService:
                 digests={name: h.hexdigest() for name, h in hashers.items()},
                 attrs={"upstream_url": remote.url},
             )
-            await self._store.add_artifact(artifact, display_name=project, release_metadata={})
+            added = await self._store.add_artifact(artifact, display_name=project,
+                                                   release_metadata={})
             touch_files(self._stamps, index.name, project)
+            keeping.stored = self.stored(added.artifact)
             if held is not None:
                 yield held
         except BaseException:

@@ -369,10 +369,11 @@ class ReadService:
 
     async def download(
         self, index: Index, project: str, filename: str, principal: Principal,
-        client: Client | None = None, *, whole: bool = True,
+        client: Client | None = None, *, whole: bool = True, streamed: bool = True,
     ) -> FileSource:
         """A file to send, once the policy allows it. A ``whole`` file (not a HEAD, not a
-        partial read) is audited: who pulled what."""
+        partial read) is audited: who pulled what. Unless ``streamed`` (a GET of the whole
+        file, no range), a file not cached yet is fetched and kept before it is sent."""
         refused = await self._refusal(index, project, filename)
         await self._policy.check_download(refused, index, project, filename, principal, client)
         source = await self.open_file(index, project, filename)
@@ -385,6 +386,8 @@ class ReadService:
             except PolicyDeniedError:
                 await source.chunks.aclose()
                 raise
+        if not streamed:
+            source = await self._proxy.fetched(source)
         if whole:
             await self.note_download(index, project, filename, principal, client)
         return source

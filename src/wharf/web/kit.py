@@ -163,6 +163,13 @@ def fetches_whole_file(request: Request) -> bool:
     return ranges is None or ranges.replace(" ", "").lower().startswith("bytes=0-")
 
 
+def streams(request: Request) -> bool:
+    """True for a GET of a whole file (no Range): a file not cached yet may go out as it
+    arrives from upstream. A HEAD or a ranged read is answered from the store, as for a
+    cached file, once the file is fetched and kept."""
+    return request.method == "GET" and "range" not in request.headers
+
+
 def base_url(request: Request) -> str:
     """The public URL of the server root, without a trailing slash."""
     ctx = context(request)

@@ -143,6 +143,6 @@ async def tarball(request: Request, target: NpmPath) -> Response:
     token = svc.reading.page_token(index, name)  # before the checks: a change since shows
     source = await svc.reading.download(
         index, name, filename, await kit.principal(request), kit.client(request),
-        whole=kit.fetches_whole_file(request))
+        whole=kit.fetches_whole_file(request), streamed=kit.streams(request))
     kit.remember_download(request, index, name, filename, token, source)
     return kit.file_response(request, source)

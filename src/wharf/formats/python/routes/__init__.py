@@ -130,7 +130,7 @@ async def download(request: Request) -> Response:
     token = svc.reading.page_token(index, project)  # before the checks: a change since shows
     source = await svc.reading.download(
         index, project, filename, await kit.principal(request), kit.client(request),
-        whole=kit.fetches_whole_file(request))
+        whole=kit.fetches_whole_file(request), streamed=kit.streams(request))
     kit.remember_download(request, index, project, filename, token, source)
     if filename.endswith(".metadata"):
         return kit.file_response(request, source, "text/plain; charset=utf-8")
