@@ -49,3 +49,16 @@ def test_two_workers_share_one_data_dir(plain: WharfServer, dists: dict[str, Dis
         api = fresh_connection_get(f"{plain.url}/pypi/pypi/{dist.name}/json")
         assert api.status_code == 200, (i, api.text)
         assert api.json()["info"]["version"] == "1.0"
+
+
+def test_workers_run_on_uvloop(plain: WharfServer) -> None:
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("needs Linux /proc")
+    # The requests above may not have reached every worker; one does now.
+    assert fresh_connection_get(plain.url + "/-/health").status_code == 200
+    workers = [pid for pid in plain.group_pids() if pid != plain.process.pid]  # type: ignore[union-attr]
+    assert workers, "expected worker processes"
+    for pid in workers:
+        mapped = Path(f"/proc/{pid}/maps").read_text()
+        assert "/uvloop/loop." in mapped, f"worker {pid} has not loaded uvloop"
