@@ -4,9 +4,10 @@ The only module that imports concrete backends and formats."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -193,7 +194,9 @@ def _npm_upstream_or_none() -> str | None:
         return None
 
 
-def build_app(settings: Settings, services: Services) -> ASGIApp:
+def build_app(
+    settings: Settings, services: Services, *, on_ready: Callable[[], None] | None = None
+) -> ASGIApp:
     format_apps: Mapping[str, ASGIApp] = {"python": python_routes(), "npm": npm_routes()}
     return create_web_app(
         services,
@@ -205,6 +208,7 @@ def build_app(settings: Settings, services: Services) -> ASGIApp:
         default_python=settings.pypi.default_index,
         access_log=settings.server.access_log,
         log_json=settings.server.log_format == "json",
+        on_ready=on_ready,
     )
 
 
@@ -214,10 +218,26 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+GC_THRESHOLD = (10_000, 10, 10)
+"""The cyclic collector's thresholds in a worker (Python's default: 700, 10, 10). A cold
+page build allocates hundreds of thousands of containers (the parsed listing, its entries,
+the rendered document), nearly all freed by reference counting, and at the default the
+collector ran every 700 of them, each run walking the young objects again. Building the
+42 pages of the benchmark corpus cold, in-process: 1.95 CPU-s at the default, 1.71 with
+the start-up objects frozen, 1.63 frozen and with this threshold."""
+
+
+def tune_collector() -> None:
+    """Move everything a worker built before its first request (modules, services, the
+    typosquat index) out of the collector's sight, and let it run less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def create_app() -> ASGIApp:
     """ASGI app factory for each server worker; settings come from the WHARF_* environment
     that ``wharf serve`` passes on."""
     settings = load_settings().settings
     configure_logging(settings)
     services = asyncio.run(build_services(settings))
-    return build_app(settings, services)
+    return build_app(settings, services, on_ready=tune_collector)

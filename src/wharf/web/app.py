@@ -4,7 +4,7 @@ the index named by its first segment, handled by that index's format."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import anyio
@@ -116,13 +116,18 @@ def create_app(
     default_python: str = "pypi",
     access_log: bool = True,
     log_json: bool = False,
+    on_ready: Callable[[], None] | None = None,
 ) -> ASGIApp:
+    """The application. ``on_ready`` runs once the worker has built what it builds before
+    its first request, just before it says it has started."""
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The typosquat rule's index of popular names (half a second of CPU), built before
         # the worker says it is ready: not by the first request that names an upstream
         # project, nor beside the first requests, slowing each of them down.
         await anyio.to_thread.run_sync(services.policy.book.prepare)
+        if on_ready is not None:
+            on_ready()
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(services.audit.run_flusher)  # the buffered download trail
             yield
