@@ -71,23 +71,40 @@ class _Resolver:
     """``urljoin`` against one base, memoised per leading part of the reference. Pages
     give every file its own directory (``../../packages/ab/cd/<digest>/<file>``), so the
     memo key is the reference's leading dot segments and first plain segment: past them,
-    a path with no dot segment, query or colon resolves to the same text appended."""
+    a path with no dot segment, query or colon resolves to the same text appended. The
+    last part found is tried first: on a page, every reference has the same one."""
 
     def __init__(self, base: str) -> None:
         self.base = base
         self._heads: dict[str, str] = {}
+        self._last = ("", "")
 
     def __call__(self, href: str) -> str:
         if href.startswith(("http://", "https://")):
             return href
-        head, tail = _head_of(href)
-        if tail is None:
+        head, resolved = self._last
+        if head and href.startswith(head):
+            tail = href[len(head):]
+            if _plain(tail):
+                return resolved + tail
+        head, rest = _head_of(href)
+        if rest is None:
             return urljoin(self.base, href)
-        resolved = self._heads.get(head)
-        if resolved is None:
+        resolved = self._heads.get(head) or ""
+        if not resolved:
             resolved = urljoin(self.base, head)
             self._heads[head] = resolved
-        return resolved + tail
+        self._last = (head, resolved)
+        return resolved + rest
+
+
+def _plain(tail: str) -> bool:
+    """Whether ``tail`` resolves as itself appended to a directory: no dot segment, empty
+    segment, query, colon or backslash."""
+    if "?" in tail or ":" in tail or "\\" in tail:
+        return False
+    padded = f"/{tail}/"
+    return "/./" not in padded and "/../" not in padded and "//" not in padded
 
 
 def _head_of(href: str) -> tuple[str, str | None]:
@@ -98,8 +115,7 @@ def _head_of(href: str) -> tuple[str, str | None]:
     position = 0
     while href.startswith(("./", "../"), position):
         position = href.index("/", position) + 1
-    rest = f"/{href[position:]}/"
-    if "/./" in rest or "/../" in rest or "//" in rest:
+    if not _plain(href[position:]):
         return href, None
     cut = href.find("/", position)
     if cut < 0:
@@ -109,6 +125,8 @@ def _head_of(href: str) -> tuple[str, str | None]:
 
 def _split(resolve: _Resolver, href: str) -> tuple[str, dict[str, str]]:
     """Absolute URL without fragment, and the hashes the fragment names."""
+    if "#" not in href:
+        return resolve(href), {}
     raw, _, fragment = href.partition("#")
     hashes: dict[str, str] = {}
     for part in fragment.split("&") if fragment else ():
@@ -117,6 +135,21 @@ def _split(resolve: _Resolver, href: str) -> tuple[str, dict[str, str]]:
         if name and _HEX.fullmatch(value):
             hashes[name.lower()] = value
     return resolve(raw), hashes
+
+
+def _add_hashes(hashes: dict[str, str], given: Any) -> None:
+    """The well-formed hex digests of a PEP 691 ``hashes`` object, lower-cased."""
+    if not isinstance(given, dict):
+        return
+    for name, value in given.items():
+        if not isinstance(value, str):
+            continue
+        digest = value
+        if not _HEX.fullmatch(digest):
+            digest = value.lower()
+            if not _HEX.fullmatch(digest):
+                continue
+        hashes[name if name.islower() else str(name).lower()] = digest
 
 
 def _metadata(value: Any) -> bool | dict[str, str]:
@@ -155,18 +188,13 @@ def _from_json(data: Any, url: str, project: str) -> dict[str, Any]:
         seen.add(filename)
         absolute, hashes = _split(resolve, href)
         given = item.get("hashes")
-        if isinstance(given, dict):
-            for name, value in given.items():
-                if isinstance(value, str) and _HEX.fullmatch(value.lower()):
-                    hashes[str(name).lower()] = value.lower()
-        metadata = next(
-            (
-                item[k]
-                for k in ("core-metadata", "data-dist-info-metadata", "dist-info-metadata")
-                if item.get(k) is not None
-            ),
-            False,
-        )
+        if given:
+            _add_hashes(hashes, given)
+        metadata = item.get("core-metadata")
+        if metadata is None:
+            metadata = item.get("data-dist-info-metadata")
+            if metadata is None:
+                metadata = item.get("dist-info-metadata")
         yanked = item.get("yanked")
         size = item.get("size")
         requires = item.get("requires-python")
@@ -177,12 +205,12 @@ def _from_json(data: Any, url: str, project: str) -> dict[str, Any]:
                 "filename": filename,
                 "url": absolute,
                 "hashes": hashes,
-                "requires-python": requires if isinstance(requires, str) and requires else None,
+                "requires-python": requires if requires and isinstance(requires, str) else None,
                 "yanked": (yanked or True) if isinstance(yanked, str) else yanked is True,
                 "upload-time": stamp if isinstance(stamp, str) else None,
                 "size": size if type(size) is int and size >= 0 else None,
-                "core-metadata": _metadata(metadata),
-                "provenance": urljoin(url, prov) if isinstance(prov, str) and prov else None,
+                "core-metadata": _metadata(metadata) if metadata else False,
+                "provenance": urljoin(url, prov) if prov and isinstance(prov, str) else None,
             }
         )
     versions = data.get("versions")
