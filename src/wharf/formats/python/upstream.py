@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from wharf.formats.python.listing import parse_listing
 from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
 from wharf.formats.wire import fetched, get_listing, parse_time
 
+_NONE: Mapping[str, Any] = MappingProxyType({})
 ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, {TEXT_HTML};q=0.01"
 _LEGACY_EXTENSIONS = (
     ".whl",
@@ -59,35 +61,41 @@ class PythonUpstream:
 
     def entries(self, body: Mapping[str, Any], index: str) -> list[FileEntry]:
         name = canonicalize_name(str(body.get("name") or ""))
+        prefix = f"files/{name}/"
         result: list[FileEntry] = []
+        add = result.append
         for item in body.get("files") or ():
             filename = str(item["filename"])
-            hashes = {str(k): str(v) for k, v in (item.get("hashes") or {}).items()}
-            sha256 = hashes.pop("sha256", None)
+            hashes = item.get("hashes") or _NONE
+            sha256 = hashes.get("sha256")
+            digests = ({str(k): str(v) for k, v in hashes.items() if k != "sha256"}
+                       if len(hashes) > (sha256 is not None) else _NONE)
             metadata = item.get("core-metadata")
             yanked = item.get("yanked")
-            attrs: dict[str, Any] = {}
-            if item.get("requires-python"):
-                attrs["requires_python"] = item["requires-python"]
-            if item.get("provenance"):
-                attrs["provenance"] = item["provenance"]
+            requires = item.get("requires-python")
+            provenance = item.get("provenance")
+            attrs: Mapping[str, Any] = _NONE
+            if requires or provenance:
+                attrs = {"requires_python": requires} if requires else {}
+                if provenance:
+                    attrs["provenance"] = provenance
             size = item.get("size")
-            result.append(
-                FileEntry(
-                    filename=filename,
-                    version=version_from_filename(filename, name),
-                    url=f"files/{name}/{filename}",
-                    sha256=sha256,
-                    size=size if isinstance(size, int) else None,
-                    uploaded_at=parse_time(item.get("upload-time")),
-                    yanked=None if not yanked else ("" if yanked is True else str(yanked)),
-                    digests=hashes,
-                    metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
-                    has_metadata=bool(metadata),
-                    attrs=attrs,
-                    source=index,
-                )
-            )
+            # By position, in the field order of FileEntry: this loop runs once per file of
+            # every listing a page is built from (tens of thousands for some projects).
+            add(FileEntry(
+                filename,
+                version_from_filename(filename, name),
+                prefix + filename,
+                sha256,
+                size if isinstance(size, int) else None,
+                parse_time(item.get("upload-time")),
+                None if not yanked else ("" if yanked is True else str(yanked)),
+                digests,
+                metadata.get("sha256") if isinstance(metadata, dict) else None,
+                bool(metadata),
+                attrs,
+                index,
+            ))
         return result
 
     def versions(self, body: Mapping[str, Any]) -> tuple[str, ...]:
@@ -185,8 +193,9 @@ def _remote(item: Mapping[str, Any], name: str, filename: str) -> RemoteFile | N
 def version_from_filename(filename: str, project: str = "") -> str:
     """The version a distribution filename names (normalized when it parses), else ""."""
     if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) in (5, 6) and (version := _normal_version(parts[1])) is not None:
+        dashes = filename.count("-")  # name-version(-build)?-python-abi-platform.whl
+        if dashes in {4, 5} and (
+                version := _normal_version(filename.split("-", 2)[1])) is not None:
             return version
     elif filename.endswith((".tar.gz", ".zip")):
         stem = filename.removesuffix(".tar.gz").removesuffix(".zip")

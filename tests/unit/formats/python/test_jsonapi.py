@@ -25,7 +25,7 @@ def entry(filename: str, version: str, **changes: Any) -> FileEntry:
         sha256=filename[:1] * 64,
         size=10,
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 WHEEL_2 = entry(
