@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from wharf.policy.advisories import delivering_fix
 from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict, allow_command
@@ -36,6 +37,7 @@ class CooldownRule:
     fast_lane: bool = True
     freeze_after: datetime | None = None
     id: str = RULE_ID
+    reads_file: ClassVar[bool] = True
 
     def decide(self, subject: Subject, facts: Facts) -> Decision | None:
         if subject.version is None or (not subject.upstream and not self.uploads):

@@ -8,7 +8,7 @@ are collected, so the caller can log and audit them while serving the subject an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from wharf.policy.decisions import ALLOWED, Decision, Facts, Mode, Rule, Subject, Verdict
@@ -41,6 +41,11 @@ class RuleSet:
     allowlist: tuple[PackageListRule, ...] = ()
     fingerprint: str = ""
     """Changes whenever the rules do: part of every cached page's key."""
+    file_rules: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+    """The rules that read what differs between the files of one version."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file_rules", tuple(r for r in self.rules if r.reads_file))
 
     def judge(self, subject: Subject, facts: Facts) -> Judgement:
         if any(entry.covers(subject, facts) for entry in self.allows):
@@ -52,7 +57,23 @@ class RuleSet:
                                    facts, warnings, waived)
             if verdict is not None:
                 return Judgement(verdict, tuple(warnings), tuple(waived))
-        for rule in self.rules:
+        return self._run(self.rules, subject, facts, warnings, waived)
+
+    def judge_file(self, subject: Subject, facts: Facts) -> Judgement:
+        """``judge`` for a file whose version ``judge`` let through: the other rules (and
+        the allow list) decide a file as they decided its version, so only the rules that
+        read the file's own fields are run."""
+        if not self.file_rules or any(entry.covers(subject, facts) for entry in self.allows):
+            return PASSED
+        return self._run(self.file_rules, subject, facts, [], [])
+
+    def _run(
+        self, rules: tuple[Rule, ...], subject: Subject, facts: Facts,
+        warnings: list[Decision], waived: list[Decision],
+    ) -> Judgement:
+        """The first blocking decision of ``rules`` (after waivers), with what warned or
+        was waived on the way."""
+        for rule in rules:
             decision = rule.decide(subject, facts)
             if decision is None or decision.verdict is Verdict.ALLOW:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import ClassVar
 
 from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict
 
@@ -17,6 +18,7 @@ class SizeRule:
     max_bytes: int
     mode: Mode = Mode.ENFORCE
     id: str = SIZE_ID
+    reads_file: ClassVar[bool] = True
 
     def decide(self, subject: Subject, facts: Facts) -> Decision | None:
         if subject.size is None or subject.size <= self.max_bytes:
@@ -38,6 +40,7 @@ class LicenceRule:
     deny_unknown: bool = False
     mode: Mode = Mode.ENFORCE
     id: str = LICENCE_ID
+    reads_file: ClassVar[bool] = False
 
     def decide(self, subject: Subject, facts: Facts) -> Decision | None:
         if subject.version is None:

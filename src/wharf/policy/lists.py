@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import ClassVar
 
 from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict
 
@@ -40,6 +41,7 @@ class PackageListRule:
     format: str = ""
     mode: Mode = Mode.ENFORCE
     reason: str = ""
+    reads_file: ClassVar[bool] = False
 
     def covers(self, subject: Subject, facts: Facts) -> bool:
         """True when the entry's format, names and (for a versioned subject) range match.
@@ -84,7 +86,7 @@ def outside_allowlist(subject: Subject, entries: tuple[PackageListRule, ...]) ->
     what = f"{subject.name} {subject.version}" if subject.version else subject.name
     return Decision(
         Verdict.DENY, first.id,
-        f"'{what}' is not on the allow list of '{subject.index}'.",
+        f"'{what}' is not on the allow list of '{subject.source}'.",
         hint="Ask an administrator to add it to an allowlist entry of [[policy.rules]] in "
         "wharf.toml.",
         mode=first.mode,

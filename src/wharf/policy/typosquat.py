@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import ClassVar
 
 from wharf.policy.decisions import Decision, Facts, Mode, Subject, Verdict, allow_command
 from wharf.policy.lists import matches_name
@@ -55,6 +56,7 @@ class TyposquatRule:
     imitated by swaps, look-alikes and separators); ``prominent`` to the most popular of
     them, imitated by any one edit (default: all of ``popular``); ``allow`` holds globs of
     names that are genuine despite their looks."""
+    reads_file: ClassVar[bool] = False
 
     def __init__(
         self,

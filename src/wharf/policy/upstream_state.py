@@ -6,6 +6,7 @@ hosted index is the team's own decision, and pip's rules for yanked files apply 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from wharf.policy.decisions import (
     Decision,
@@ -23,6 +24,7 @@ from wharf.policy.withdrawals import RULE_ID
 class UpstreamStateRule:
     mode: Mode = Mode.ENFORCE
     id: str = RULE_ID
+    reads_file: ClassVar[bool] = True
 
     def decide(self, subject: Subject, facts: Facts) -> Decision | None:
         if not subject.upstream:

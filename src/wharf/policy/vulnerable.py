@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from wharf.policy.advisories import (
     SEVERITIES,
@@ -34,6 +34,8 @@ class VulnerabilityRule:
 
     mode: Mode
     severity: str
+
+    reads_file: ClassVar[bool] = False
 
     @property
     def id(self) -> str:
@@ -76,6 +78,8 @@ class MalwareRule:
     only when a report covers every version."""
 
     mode: Mode
+
+    reads_file: ClassVar[bool] = False
 
     @property
     def id(self) -> str:

@@ -212,7 +212,7 @@ class PolicyService:
         client: Client | None,
     ) -> None:
         await self._audit.note(self._audit.event(
-            action, principal, client, index=subject.index, project=subject.name,
+            action, principal, client, index=subject.source, project=subject.name,
             version=subject.version, filename=subject.filename, rule=decision.rule,
             reason=decision.reason, moment=subject.moment.value,
         ))
@@ -298,7 +298,7 @@ class _Screener:
         times = [e.uploaded_at for e in files if e.uploaded_at is not None]
         metadata = self._page.release_metadata.get(version) or {}
         return Subject(
-            format=self._index.format, index=source, name=self._page.name,
+            format=self._index.format, source=source, name=self._page.name,
             moment=Moment.LISTING, version=version, published_at=min(times) if times else None,
             upstream=upstream, licence=self._fmt.licence_of(metadata),
             quarantined=upstream and self._page.status is ProjectStatus.QUARANTINED,
@@ -306,19 +306,23 @@ class _Screener:
         )
 
     def _file_subject(self, listing: Subject, entry: FileEntry, moment: Moment) -> Subject:
-        member = self._sources.get(entry.source or self._index.name, self._index)
-        upstream = member.kind is IndexKind.PROXY
+        source = entry.source or self._index.name
+        upstream = self._sources.get(source, self._index).kind is IndexKind.PROXY
+        # By position, in Subject's field order: one per file of every version listed.
         return Subject(
-            format=listing.format, index=entry.source or self._index.name, name=listing.name,
-            moment=moment, version=listing.version, filename=entry.filename, size=entry.size,
-            published_at=entry.uploaded_at or listing.published_at, upstream=upstream,
-            licence=listing.licence, yanked=entry.yanked is not None,
-            quarantined=upstream and self._page.status is ProjectStatus.QUARANTINED,
-            versions=listing.versions,
+            listing.format, source, listing.name, moment, listing.version, entry.filename,
+            entry.size, entry.uploaded_at or listing.published_at, upstream, listing.licence,
+            None, entry.yanked is not None, False,
+            upstream and self._page.status is ProjectStatus.QUARANTINED, listing.versions,
         )
 
     def _judge(self, subject: Subject) -> Judgement:
-        judgement = self._rules(subject.index).judge(subject, self._facts)
+        return self._noted(self._rules(subject.source).judge(subject, self._facts))
+
+    def _judge_file(self, subject: Subject) -> Judgement:
+        return self._noted(self._rules(subject.source).judge_file(subject, self._facts))
+
+    def _noted(self, judgement: Judgement) -> Judgement:
         if judgement is PASSED:
             return judgement
         self.warnings.extend(judgement.warnings)
@@ -337,14 +341,22 @@ class _Screener:
             for entry in files:
                 self.refusals[entry.filename] = listed
             return
+        if not self._rules(source).file_rules and all(
+                (e.source or self._index.name) == source for e in files):
+            self.kept_files.extend(files)  # no rule tells one file of a version from another
+            return
         kept = []
         for entry in files:
-            fetched = self._judge(self._file_subject(subject, entry, Moment.DOWNLOAD))
+            # A file from another member than its version's first file (a group that trusts
+            # upstream for a hosted name) was not judged with that member's rules yet.
+            judge = (self._judge_file if (entry.source or self._index.name) == source
+                     else self._judge)
+            fetched = judge(self._file_subject(subject, entry, Moment.DOWNLOAD))
             if not fetched.blocks:
                 kept.append(entry)
                 continue
             self.refusals[entry.filename] = fetched
-            shown = self._judge(self._file_subject(subject, entry, Moment.LISTING))
+            shown = judge(self._file_subject(subject, entry, Moment.LISTING))
             if not shown.blocks:
                 kept.append(entry)
         if files and not kept:

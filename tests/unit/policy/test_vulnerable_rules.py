@@ -16,7 +16,7 @@ NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def subject(version: str | None, *, format: str = "python", name: str = "demo") -> Subject:
-    return Subject(format=format, index="pypi-remote", name=name, moment=Moment.DOWNLOAD,
+    return Subject(format=format, source="pypi-remote", name=name, moment=Moment.DOWNLOAD,
                    version=version, upstream=True)
 
 
