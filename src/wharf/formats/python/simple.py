@@ -44,8 +44,11 @@ def version_key(version: str) -> tuple[int, Version, str]:
         return (0, _ZERO, version)
 
 
+_ABSOLUTE = ("http://", "https://")
+
+
 def is_absolute(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
+    return url.startswith(_ABSOLUTE)
 
 
 def quote_path(path: str) -> str:
@@ -62,10 +65,14 @@ def page_url(entry: FileEntry) -> str:
 
 
 def upload_time(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (naive datetimes are taken as UTC)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (naive datetimes are taken as UTC). Written
+    with ``isoformat``, twice as fast as ``strftime``: one call per file of a page."""
+    text = moment.isoformat(timespec="microseconds")
+    if moment.tzinfo is None:
+        return text + "Z"
+    if text.endswith("+00:00"):
+        return text[:-6] + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def core_metadata(entry: FileEntry) -> bool | dict[str, str]:
@@ -83,10 +90,14 @@ def provenance(entry: FileEntry) -> str | None:
 
 
 def sorted_files(page: ProjectPage) -> list[FileEntry]:
-    """The files a page offers, in stable order. A quarantined project offers none (PEP 792)."""
+    """The files a page offers, in stable order. A quarantined project offers none (PEP 792).
+    Versions are put in order once, then files by their version's place: comparing parsed
+    versions for every pair of files cost more than the rest of the page."""
     if page.status == ProjectStatus.QUARANTINED:
         return []
-    return sorted(page.files, key=lambda entry: (version_key(entry.version), entry.filename))
+    ordered = sorted({entry.version for entry in page.files}, key=version_key)
+    place = {version: n for n, version in enumerate(ordered)}
+    return sorted(page.files, key=lambda entry: (place[entry.version], entry.filename))
 
 
 def all_versions(page: ProjectPage, files: Iterable[FileEntry]) -> list[str]:
@@ -135,21 +146,24 @@ def _project_json(page: ProjectPage, files: list[FileEntry], serial: int | None)
 
 
 def _file_json(entry: FileEntry) -> dict[str, Any]:
-    hashes: dict[str, str] = {}
-    if entry.sha256:
-        hashes["sha256"] = entry.sha256
+    """One file of the JSON page (``core_metadata``, ``page_url`` and ``provenance`` written
+    out: this runs once per file of a page)."""
+    url = entry.url
+    if not url.startswith(_ABSOLUTE):
+        url = "../../" + quote_path(url)
+    hashes: dict[str, str] = {"sha256": entry.sha256} if entry.sha256 else {}
     for name, value in entry.digests.items():
         hashes.setdefault(name.lower(), value)
-    yanked: bool | str = False
-    if entry.yanked is not None:
-        yanked = entry.yanked or True
-    metadata = core_metadata(entry)
+    metadata: bool | dict[str, str] = False
+    if entry.has_metadata:
+        metadata = {"sha256": entry.metadata_sha256} if entry.metadata_sha256 else True
+    attrs = entry.attrs
     item: dict[str, Any] = {
         "filename": entry.filename,
-        "url": page_url(entry),
+        "url": url,
         "hashes": hashes,
-        "requires-python": entry.attrs.get("requires_python") or None,
-        "yanked": yanked,
+        "requires-python": (attrs.get("requires_python") or None) if attrs else None,
+        "yanked": False if entry.yanked is None else (entry.yanked or True),
     }
     if entry.size is not None:
         item["size"] = entry.size
@@ -157,7 +171,8 @@ def _file_json(entry: FileEntry) -> dict[str, Any]:
         item["upload-time"] = upload_time(entry.uploaded_at)
     item["core-metadata"] = metadata
     item["data-dist-info-metadata"] = metadata
-    item["provenance"] = provenance(entry)
+    source = attrs.get("provenance") if attrs else None
+    item["provenance"] = source if isinstance(source, str) and is_absolute(source) else None
     return item
 
 
