@@ -237,7 +237,12 @@ def tune_collector() -> None:
 def create_app() -> ASGIApp:
     """ASGI app factory for each server worker; settings come from the WHARF_* environment
     that ``wharf serve`` passes on."""
+    return asyncio.run(open_app())
+
+
+async def open_app() -> ASGIApp:
+    """``create_app`` inside a running event loop (a server run in this very process)."""
     settings = load_settings().settings
     configure_logging(settings)
-    services = asyncio.run(build_services(settings))
+    services = await build_services(settings)
     return build_app(settings, services, on_ready=tune_collector)

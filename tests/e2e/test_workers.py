@@ -3,6 +3,7 @@ seen by every later request, whichever worker answers it."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 
 from . import clients
 from .packages import Dist
-from .servers import ADMIN, WharfServer
+from .servers import ADMIN, DeadEndpoint, StartServer, WharfServer
 
 pytestmark = pytest.mark.e2e
 REQUESTS = 24
@@ -51,14 +52,39 @@ def test_two_workers_share_one_data_dir(plain: WharfServer, dists: dict[str, Dis
         assert api.json()["info"]["version"] == "1.0"
 
 
-def test_workers_run_on_uvloop(plain: WharfServer) -> None:
-    maps = Path("/proc/self/maps")
-    if not maps.exists():
+@pytest.fixture(scope="module")
+def single(start_server: StartServer, dead_upstream: DeadEndpoint) -> WharfServer:
+    return start_server("single", upstream=dead_upstream.simple_url, workers=1)
+
+
+def test_one_worker_is_one_process(single: WharfServer) -> None:
+    """No supervisor beside a single worker: the process ``wharf serve`` became serves."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs Linux /proc")
+    assert fresh_connection_get(single.url + "/-/health").status_code == 200
+    assert single.process is not None
+    assert single.group_pids() == [single.process.pid]
+
+
+def test_a_single_process_stops_on_sigterm(
+    start_server: StartServer, dead_upstream: DeadEndpoint
+) -> None:
+    server = start_server("sigterm", upstream=dead_upstream.simple_url, workers=1)
+    assert server.process is not None
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=15) == 0
+
+
+@pytest.mark.parametrize("which", ["plain", "single"])
+def test_workers_run_on_uvloop(which: str, request: pytest.FixtureRequest) -> None:
+    server: WharfServer = request.getfixturevalue(which)
+    if not Path("/proc/self/maps").exists():
         pytest.skip("needs Linux /proc")
     # The requests above may not have reached every worker; one does now.
-    assert fresh_connection_get(plain.url + "/-/health").status_code == 200
-    workers = [pid for pid in plain.group_pids() if pid != plain.process.pid]  # type: ignore[union-attr]
-    assert workers, "expected worker processes"
-    for pid in workers:
+    assert fresh_connection_get(server.url + "/-/health").status_code == 200
+    assert server.process is not None
+    pids = server.group_pids()
+    serving = [pid for pid in pids if pid != server.process.pid] or pids
+    for pid in serving:
         mapped = Path(f"/proc/{pid}/maps").read_text()
-        assert "/uvloop/loop." in mapped, f"worker {pid} has not loaded uvloop"
+        assert "/uvloop/loop." in mapped, f"process {pid} has not loaded uvloop"

@@ -1,5 +1,7 @@
 """The server process ``wharf serve`` becomes once the data directory is ready: the ASGI
-server's supervisor, which forks the workers and restarts any that die.
+server's supervisor, which forks the workers and restarts any that die; or, with one
+worker (the default on up to three cores), the one process that serves
+(``wharf.cli.inprocess``), without a supervisor beside it.
 
 ``wharf serve`` replaces itself with this module (``exec``) rather than starting the
 server in the process that prepared the data directory: preparing imports the migration
@@ -42,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, required=True)
     args = parser.parse_args(argv)
+
+    if args.workers == 1:
+        from wharf.cli.inprocess import serve  # noqa: PLC0415
+
+        return serve(args.host, args.port, event_loop())
 
     from granian.constants import Interfaces, Loops  # noqa: PLC0415
     from granian.server import Server  # noqa: PLC0415
