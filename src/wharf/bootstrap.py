@@ -3,8 +3,6 @@ The only module that imports concrete backends and formats."""
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -14,7 +12,6 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from wharf.config.loader import load_settings
 from wharf.config.rulebook import PopularNames, RuleBook
 from wharf.config.settings import Settings
 from wharf.config.upstreams import discover_npm_upstream, discover_pypi_upstream
@@ -216,33 +213,3 @@ def configure_logging(settings: Settings) -> None:
     level = os.environ.get("WHARF_TEST_LOG_LEVEL", "INFO")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-GC_THRESHOLD = (10_000, 10, 10)
-"""The cyclic collector's thresholds in a worker (Python's default: 700, 10, 10). A cold
-page build allocates hundreds of thousands of containers (the parsed listing, its entries,
-the rendered document), nearly all freed by reference counting, and at the default the
-collector ran every 700 of them, each run walking the young objects again. Building the
-42 pages of the benchmark corpus cold, in-process: 1.95 CPU-s at the default, 1.71 with
-the start-up objects frozen, 1.63 frozen and with this threshold."""
-
-
-def tune_collector() -> None:
-    """Move everything a worker built before its first request (modules, services, the
-    typosquat index) out of the collector's sight, and let it run less often."""
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
-
-
-def create_app() -> ASGIApp:
-    """ASGI app factory for each server worker; settings come from the WHARF_* environment
-    that ``wharf serve`` passes on."""
-    return asyncio.run(open_app())
-
-
-async def open_app() -> ASGIApp:
-    """``create_app`` inside a running event loop (a server run in this very process)."""
-    settings = load_settings().settings
-    configure_logging(settings)
-    services = await build_services(settings)
-    return build_app(settings, services, on_ready=tune_collector)

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 
-from wharf.bootstrap import GC_THRESHOLD, build_app, build_services
+from wharf.bootstrap import build_app, build_services
+from wharf.cli.worker_app import GC_THRESHOLD, WORKER_THREADS, heap_trimmer
 from wharf.config.loader import load_settings
 from wharf.formats.base import ASGIApp
 from wharf.policy import typosquat
@@ -58,27 +60,32 @@ async def start(app: ASGIApp) -> None:
 
 WORKER_START = """
 import asyncio, gc, json
-from wharf.bootstrap import create_app
+import anyio.to_thread
+from wharf.cli.worker_app import create_app
 
 async def run_lifespan(app):
     messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
     async def receive():
         return next(messages)
     async def send(message):
+        global THREADS
         assert not message["type"].endswith("failed"), message
+        if message["type"] == "lifespan.startup.complete":
+            THREADS = anyio.to_thread.current_default_thread_limiter().total_tokens
     await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
 
 before = gc.get_freeze_count()
 asyncio.run(run_lifespan(create_app()))
 print(json.dumps({"before": before, "frozen": gc.get_freeze_count(),
-                  "threshold": gc.get_threshold()}))
+                  "threshold": gc.get_threshold(), "threads": THREADS}))
 """
 
 
-def test_a_worker_freezes_what_it_built_and_collects_less_often(tmp_path: Path) -> None:
+def test_a_worker_is_tuned_for_serving_once_ready(tmp_path: Path) -> None:
     """A worker's collector leaves its start-up objects alone and runs less often (at
-    Python's defaults a cold page build spent a sixth of its time collecting). In a
-    process of its own: the collector is process-wide."""
+    Python's defaults a cold page build spent a sixth of its time collecting), and its
+    blocking work runs on a few threads. In a process of its own: both are
+    process-wide."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
     env["WHARF_DATA_DIR"] = str(tmp_path)
     done = subprocess.run([sys.executable, "-c", WORKER_START], env=env, capture_output=True,
@@ -87,3 +94,26 @@ def test_a_worker_freezes_what_it_built_and_collects_less_often(tmp_path: Path) 
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["frozen"] > seen["before"]
     assert tuple(seen["threshold"]) == GC_THRESHOLD
+    assert seen["threads"] == WORKER_THREADS
+
+
+def test_the_heap_trimmer_returns_memory_to_the_system() -> None:
+    trim = heap_trimmer()
+    if trim is None:
+        pytest.skip("the C library has no malloc_trim")
+    trim()  # a clean heap to start from
+    before = resident_kib()
+    blocks = [bytearray(64 << 10) for _ in range(2000)]  # 128 MB below the mmap threshold
+    for block in blocks:
+        block[::4096] = b"x" * len(block[::4096])  # touch every page
+    del blocks[:-1]  # all but the last, so the heap's top stays in use
+    held = resident_kib()
+    trim()
+    assert resident_kib() < held - 64 * 1024, (before, held, resident_kib())
+
+
+def resident_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    pytest.skip("needs Linux /proc")

@@ -32,7 +32,7 @@ def serve(host: str, port: int, loop: str) -> int:
 
 
 async def _serve(host: str, port: int) -> None:
-    from wharf.bootstrap import open_app  # noqa: PLC0415 (after the loop exists)
+    from wharf.cli.worker_app import open_app  # noqa: PLC0415 (after the loop exists)
 
     app = await open_app()
     server = Server(app, address=host, port=port, interface=Interfaces.ASGI,

@@ -8,7 +8,7 @@ server in the process that prepared the data directory: preparing imports the mi
 tool, the whole command line and every service, and a forked worker would inherit all of
 it (about 60 MB per process, counted again in every worker). This module imports nothing
 of Wharf's; each worker builds the application itself after the fork
-(``wharf.bootstrap:create_app``, reading the ``WHARF_*`` environment ``serve`` set).
+(``wharf.cli.worker_app:create_app``, reading the ``WHARF_*`` environment ``serve`` set).
 
 The supervisor also sets glibc's malloc up to give memory back (``MALLOC_ENV``, unless
 the environment already says otherwise): two arenas per process instead of one per thread
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from granian.server import Server  # noqa: PLC0415
 
     Server(
-        "wharf.bootstrap:create_app",
+        "wharf.cli.worker_app:create_app",
         address=args.host,
         port=args.port,
         interface=Interfaces.ASGI,
