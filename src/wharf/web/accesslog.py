@@ -16,6 +16,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,6 +41,8 @@ class AccessLog:
         self._flush_pending = False
         self._second = -1
         self._stamp = ""
+        self._millisecond = -1
+        self._stamp_ms = ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,35 +70,44 @@ class AccessLog:
         try:
             await self._app(scope, receive, sending)
         finally:
-            if log.isEnabledFor(logging.INFO):
-                self._add(self._line(scope, note, time.perf_counter() - started))
+            self.record(scope, note["status"], note["bytes"], note,
+                        time.perf_counter() - started)
 
-    def _line(self, scope: Scope, note: dict[str, Any], seconds: float) -> str:
+    def record(
+        self, scope: Scope, status: int, size: int, note: Mapping[str, Any], seconds: float
+    ) -> None:
+        """Log one answered request; ``note`` may name its principal and index. Also for
+        responses sent without passing through here (the response memo's replays)."""
+        if not log.isEnabledFor(logging.INFO):
+            return
         client = scope.get("client")
         address = client[0] if client else "-"
         principal = note.get("principal", "-")
         index = note.get("index", "-")
-        ms = round(seconds * 1000, 2)
         if self._json:
             message = json.dumps({
-                "method": scope["method"], "path": scope["path"], "status": note["status"],
-                "bytes": note["bytes"], "ms": ms, "principal": principal, "index": index,
-                "client": address,
+                "method": scope["method"], "path": scope["path"], "status": status,
+                "bytes": size, "ms": round(seconds * 1000, 2), "principal": principal,
+                "index": index, "client": address,
             })
-        else:
-            message = (f"{address} {scope['method']} {scope['path']} {note['status']} "
-                       f"{note['bytes']}B {ms}ms {principal} {index}")
-        return f"{self._now()} INFO wharf.access {message}\n"
+            self._add(f"{self._now()} INFO wharf.access {message}\n")
+            return
+        self._add("%s INFO wharf.access %s %s %s %d %dB %.2fms %s %s\n" % (  # noqa: UP031
+            self._now(), address, scope["method"], scope["path"], status, size,
+            seconds * 1000, principal, index))
 
     def _now(self) -> str:
-        """The time as logging's default formatter writes it; the seconds part is made
-        once a second."""
+        """The time as logging's default formatter writes it, made once a millisecond."""
         now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
-        return f"{self._stamp},{int((now - second) * 1000):03d}"
+        millisecond = int(now * 1000)
+        if millisecond != self._millisecond:
+            self._millisecond = millisecond
+            second = millisecond // 1000
+            if second != self._second:
+                self._second = second
+                self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            self._stamp_ms = f"{self._stamp},{millisecond % 1000:03d}"
+        return self._stamp_ms
 
     def _add(self, line: str) -> None:
         self._lines.append(line)

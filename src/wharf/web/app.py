@@ -148,7 +148,8 @@ def create_app(
         services, Authenticator(services.accounts), public_url, trusted_proxies, accel
     )
     app: ASGIApp = IndexDispatch(server, format_apps, services, default_python)
-    app = ResponseMemo(app, services.clock, trusted_proxies=trusted_proxies)
-    if access_log:
-        app = AccessLog(app, json_lines=log_json)
-    return app
+    # The memo stands outside the access log, and logs what it replays itself: a replay
+    # then costs no wrapped ``send``.
+    logged = AccessLog(app, json_lines=log_json) if access_log else None
+    return ResponseMemo(logged or app, services.clock, trusted_proxies=trusted_proxies,
+                        replayed=logged.record if logged is not None else None)

@@ -21,17 +21,19 @@ changed password takes effect as it does in the authenticator's own cache).
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wharf.core.ports import Clock
-from wharf.web.accesslog import LOG_KEY
+from wharf.web.accesslog import LOG_KEY, declared_length
 
 MEMO_KEY = "wharf.memo"
+PATHSEND = "http.response.pathsend"
 CREDENTIAL_SECONDS = 30.0
 MAX_ENTRIES = 8192
 MAX_BYTES = 16 << 20
@@ -74,6 +76,15 @@ class _Entry:
     remember: Remember
     messages: list[Message]
     size: int
+    """What the entry holds in memory."""
+    status: int
+    sent: int
+    """The bytes of the response body, for the access log."""
+
+
+Replayed = Callable[[Scope, int, int, Mapping[str, Any], float], None]
+"""Told of each replay: the scope, status, body bytes, what the access log notes about
+the request (principal, index) and the seconds it took (``AccessLog.record``)."""
 
 
 def remember(scope: Scope, statement: Remember) -> None:
@@ -90,8 +101,10 @@ class ResponseMemo:
     def __init__(
         self, app: ASGIApp, clock: Clock, *, trusted_proxies: frozenset[str] = frozenset(),
         max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES,
+        replayed: Replayed | None = None,
     ) -> None:
         self._app = app
+        self._replayed = replayed
         self._clock = clock
         self._trusted = trusted_proxies
         self._max_entries = max_entries
@@ -111,8 +124,12 @@ class ResponseMemo:
         entry = self._entries.get(key)
         if entry is not None:
             if self._holds(entry.remember):
+                started = time.perf_counter()
                 self._entries.move_to_end(key)
                 await self._replay(entry, scope, send)
+                if self._replayed is not None:
+                    self._replayed(scope, entry.status, entry.sent, entry.remember.log,
+                                   time.perf_counter() - started)
                 return
             self._drop(key)
         messages: list[Message] | None = []
@@ -168,14 +185,10 @@ class ResponseMemo:
         return statement.present is None or statement.present()
 
     async def _replay(self, entry: _Entry, scope: Scope, send: Send) -> None:
-        statement = entry.remember
-        note = scope.get(LOG_KEY)
-        if note is not None and statement.log:
-            note.update(statement.log)
         for message in entry.messages:
             await send(message)
-        if statement.on_hit is not None:
-            await statement.on_hit(scope)
+        if entry.remember.on_hit is not None:
+            await entry.remember.on_hit(scope)
 
     def _keep(
         self, key: Hashable, statement: Remember, messages: list[Message], size: int,
@@ -189,7 +202,10 @@ class ResponseMemo:
         if note is not None:
             statement.log = {k: note[k] for k in ("index", "principal") if k in note}
         self._drop(key)
-        self._entries[key] = _Entry(statement, messages, size)
+        start = messages[0]
+        sent = (declared_length(start["headers"]) or 0 if messages[-1]["type"] == PATHSEND
+                else sum(len(m.get("body", b"")) for m in messages))
+        self._entries[key] = _Entry(statement, messages, size, start["status"], sent)
         self._bytes += size
         while self._entries and (
             self._bytes > self._max_bytes or len(self._entries) > self._max_entries
@@ -208,7 +224,7 @@ def _whole(messages: list[Message]) -> bool:
     if messages[0]["type"] != "http.response.start":
         return False
     last = messages[-1]
-    if last["type"] == "http.response.pathsend":
+    if last["type"] == PATHSEND:
         return len(messages) == 2
     return last["type"] == "http.response.body" and not last.get("more_body", False)
 
@@ -216,7 +232,7 @@ def _whole(messages: list[Message]) -> bool:
 def _inlined(messages: list[Message]) -> list[Message]:
     """``messages`` with a small file sent by path replaced by its bytes."""
     start, last = messages[0], messages[-1]
-    if last["type"] != "http.response.pathsend":
+    if last["type"] != PATHSEND:
         return messages
     length = next((int(v) for n, v in start["headers"] if n == b"content-length"), None)
     if length is None or length > INLINE_FILE_BYTES:

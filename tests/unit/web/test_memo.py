@@ -4,12 +4,15 @@ hold, only to a request that would get the same answer, and runs the route's sid
 
 from __future__ import annotations
 
+import io
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from starlette.types import Message, Receive, Scope, Send
 
 from wharf.web import memo
+from wharf.web.accesslog import LOG_KEY, AccessLog
 from wharf.web.memo import Remember, ResponseMemo
 
 
@@ -195,3 +198,35 @@ async def test_a_streamed_response_is_neither_held_nor_remembered() -> None:
     big = ResponseMemo(endless, Clock())
     await get(big)
     assert big.entries == 0  # ...one over it is not
+
+
+async def test_a_replay_is_logged_with_what_the_route_noted(tmp_path: Path) -> None:
+    """The access log stands inside the memo: a replay is reported to it by the memo,
+    with the status, the bytes sent and the index and principal the first answer noted."""
+    out = io.StringIO()
+
+    async def noting(scope: Scope, receive: Receive, send: Send) -> None:
+        await Route()(scope, receive, send)
+        scope[LOG_KEY].update(index="pypi", principal="alice")
+
+    logged = AccessLog(noting, stream=out)
+    app = ResponseMemo(logged, Clock(), replayed=logged.record)
+    with_file = Route()
+    with_file.file = tmp_path / "f.whl"
+    with_file.file.write_bytes(b"x" * 70_000)  # too big to inline: replayed by path
+    files = AccessLog(with_file, stream=out)
+    file_app = ResponseMemo(files, Clock(), replayed=files.record)
+    logging.getLogger("wharf.access").setLevel(logging.INFO)
+    try:
+        assert body(await get(app)) == body(await get(app)) == b"answer 1"
+        await get(file_app, path="/pypi/files/demo/f.whl")
+        await get(file_app, path="/pypi/files/demo/f.whl")
+    finally:
+        logging.getLogger("wharf.access").setLevel(logging.NOTSET)
+    logged.flush()
+    files.flush()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4
+    assert all(" GET /pypi/simple/demo/ 200 8B " in line and line.endswith(" alice pypi")
+               for line in lines[:2]), lines
+    assert all(" GET /pypi/files/demo/f.whl 200 70000B " in line for line in lines[2:]), lines
