@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -215,3 +216,23 @@ async def test_credentials_are_not_sent_to_another_origin_on_redirect(
     reply = await upstream.get(url)
     assert reply.url == f"http://{other_registry.base}/echo"
     assert reply.body.decode().split("\n")[0] == ""
+
+
+async def test_asking_which_async_library_runs_does_not_search_the_import_path() -> None:
+    """httpcore imports sniffio on every request; without it installed, every import
+    failed only after searching the whole path (a quarter of a millisecond each)."""
+    from httpcore._synchronization import current_async_library  # noqa: PLC0415
+
+    searched: list[str] = []
+
+    class Counting:
+        def find_spec(self, name: str, *args: object) -> None:
+            searched.append(name)
+
+    sys.meta_path.insert(0, Counting())  # type: ignore[arg-type]
+    try:
+        for _ in range(20):
+            assert current_async_library() == "asyncio"
+    finally:
+        del sys.meta_path[0]
+    assert searched == []
