@@ -9,20 +9,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from semver import Version
 
-SortKey = tuple[int, Version | None, str]
+Precedence = tuple[int, int, int, tuple[Any, ...]]
+SortKey = tuple[int, Precedence | tuple[()], str]
 
 
 def sort_key(version: str) -> SortKey:
     """A key ordering versions by semver precedence, legacy strings first.
 
     Versions equal in precedence (differing only in build metadata) fall back to string
-    order, so sorting is total and deterministic.
+    order, so sorting is total and deterministic. The key is plain tuples of numbers and
+    strings, compared in C: sorting the thousands of versions of a big packument by parsed
+    versions called semver's comparison (Python) for every pair.
     """
+    return _sort_key(version)
+
+
+@lru_cache(maxsize=16384)
+def _sort_key(version: str) -> SortKey:
     parsed = _parse(version)
-    return (0 if parsed is None else 1, parsed, version)
+    if parsed is None:
+        return (0, (), version)
+    return (1, precedence(parsed), version)
+
+
+def precedence(version: Version) -> Precedence:
+    """Semver 2.0 precedence as a tuple: major, minor, patch, then the prerelease, which
+    sorts before the release (``(0, identifiers)`` before ``(1,)``), identifier by
+    identifier, numbers before words and numerically, a shorter list first."""
+    if version.prerelease is None:
+        return (version.major, version.minor, version.patch, (1,))
+    parts = tuple((0, int(part)) if part.isdigit() else (1, part)
+                  for part in str(version.prerelease).split("."))
+    return (version.major, version.minor, version.patch, (0, *parts))
 
 
 def is_prerelease(version: str) -> bool:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
+from functools import cmp_to_key
+
 import pytest
+from semver import Version
 
 from wharf.formats.npm.versions import highest, is_prerelease, sort_key
 
@@ -53,3 +57,23 @@ def test_highest_falls_back_to_prereleases_then_legacy() -> None:
     assert highest(["1.0", "0.1"]) == "1.0"
     assert highest(["1.0", "0.0.1-pre"]) == "0.0.1-pre"
     assert highest([]) is None
+
+
+def test_the_key_orders_as_semver_compares() -> None:
+    """The tuple key agrees with semver's own comparison on every pair (ties broken by the
+    string, as semver ties versions that differ only in build metadata)."""
+    rng = random.Random(11)
+    words = ["alpha", "beta", "rc", "0", "1", "2", "10", "x-y", "a1", "1a", "next"]
+
+    def version() -> str:
+        core = ".".join(str(rng.choice([0, 1, 2, 10, 11])) for _ in range(3))
+        if rng.random() < 0.6:
+            core += "-" + ".".join(rng.choice(words) for _ in range(rng.randint(1, 3)))
+        if rng.random() < 0.2:
+            core += "+build." + str(rng.randint(0, 3))
+        return core
+
+    versions = list({version() for _ in range(3000)})
+    by_semver = sorted(versions, key=cmp_to_key(
+        lambda a, b: Version.parse(a).compare(b) or (a > b) - (a < b)))
+    assert sorted(versions, key=sort_key) == by_semver
