@@ -165,6 +165,7 @@ async def prepare(settings: Settings) -> list[Index]:
     """Migrate the database and create the default indexes on first start; an explicitly
     configured upstream replaces the one stored for the default proxy."""
     services = await build_services(settings)
+    FilesystemBlobStore(settings.blob_root).create_fanout()
     try:
         upstream = settings.pypi.upstream or discover_pypi_upstream()[0]
         npm_upstream = settings.npm.upstream or _npm_upstream_or_none()

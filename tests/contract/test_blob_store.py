@@ -14,6 +14,7 @@ import pytest
 
 from wharf.core.errors import InvalidRequestError, NotFoundError, UpstreamIntegrityError
 from wharf.core.ports import BlobStore
+from wharf.storage import filesystem
 from wharf.storage.filesystem import FilesystemBlobStore
 from wharf.storage.memory import MemoryBlobStore
 
@@ -255,3 +256,22 @@ async def test_committing_existing_content_refreshes_its_mtime(
     os.utime(path, (day_ago, day_ago))
     await write_blob(fs_store, CONTENT)  # gc judges a blob's age by its mtime
     assert path.stat().st_mtime > day_ago + 3600
+
+
+@pytest.mark.parametrize("fanned_out", [False, True])
+async def test_a_store_fanned_out_in_advance_syncs_fewer_directories(
+    fs_store: FilesystemBlobStore, fanned_out: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every new directory costs an fsync of its parent; with the first level made once in
+    advance, a blob in a new store makes one directory instead of two."""
+    await write_blob(fs_store, b"seed")  # the store's own directories exist either way
+    if fanned_out:
+        fs_store.create_fanout()
+        fs_store.create_fanout()  # idempotent
+        assert len(os.listdir(fs_store.root / "sha256")) == 256
+    synced: list[Path] = []
+    real = filesystem._fsync_directory
+    monkeypatch.setattr(filesystem, "_fsync_directory", lambda d: synced.append(d) or real(d))
+    await write_blob(fs_store, CONTENT)
+    assert fs_store.local_path(DIGEST) is not None
+    assert len(synced) == (2 if fanned_out else 3), synced

@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
-from wharf.bootstrap import build_app, build_services
+from wharf.bootstrap import build_app, build_services, prepare
 from wharf.cli.worker_app import GC_THRESHOLD, WORKER_THREADS, heap_trimmer
 from wharf.config.loader import load_settings
 from wharf.formats.base import ASGIApp
@@ -117,3 +117,11 @@ def resident_kib() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     pytest.skip("needs Linux /proc")
+
+
+async def test_preparing_a_data_directory_fans_the_blob_store_out(tmp_path: Path) -> None:
+    settings = load_settings(overrides={
+        "data_dir": str(tmp_path), "pypi.upstream": "http://127.0.0.1:9/simple/",
+        "npm.upstream": "http://127.0.0.1:9/"}, environ={}).settings
+    await prepare(settings)
+    assert len(list((settings.blob_root / "sha256").iterdir())) == 256

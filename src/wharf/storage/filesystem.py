@@ -74,6 +74,19 @@ class FilesystemBlobStore:
                     if entry.is_file() and self._is_placed(entry.name, entry.path):
                         yield entry.name
 
+    def create_fanout(self) -> None:
+        """Create the 256 first-level directories (blocking), durably: a blob stored later
+        then makes at most one new directory, not two, before it is in place (each new
+        directory costs an fsync of its parent). Run once the store is first used."""
+        missing = [self._blobs / f"{n:02x}" for n in range(256)
+                   if not (self._blobs / f"{n:02x}").is_dir()]
+        if not missing:
+            return
+        _make_dirs_durably(self._blobs)
+        for directory in missing:
+            directory.mkdir(exist_ok=True)
+        _fsync_directory(self._blobs)
+
     def path_of(self, sha256: str) -> Path:
         """Where the blob ``sha256`` lives (whether or not it exists)."""
         return self._path_of_unchecked(check_sha256(sha256))
