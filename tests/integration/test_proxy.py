@@ -16,7 +16,7 @@ from scripted import Clock, ScriptedUpstream, count_listing_reads, python_proxy_
 from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
 from wharf.core.models import Artifact, Index, IndexKind
 from wharf.services.container import Services
-from wharf.services.proxying import StoredFile, StreamedFile
+from wharf.services.proxying import HANDED_OVER, StoredFile, StreamedFile
 
 UPSTREAM = "http://upstream.test/simple/"
 WHEEL = b"wheel bytes " * 1000
@@ -234,52 +234,48 @@ async def test_warm_downloads_through_the_group_make_no_database_round_trip(
     assert queries == []
 
 
-async def test_a_cold_page_then_its_file_read_the_listing_back_from_the_database_once(
+async def test_a_fetched_listing_serves_the_build_that_follows_and_is_then_let_go(
     services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The listing a worker fetched serves the page build and the first download from
-    memory while fresh: a cold install read each listing back four or five times."""
-    reads = count_listing_reads(services, monkeypatch)
-    index = await remote(services)
-    await services.reading.page(index, "demo")
-    await collect(await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl"))
-    await services.reading.page(index, "demo")
-    # Two lookups before the first fetch (outside and inside the lock) find nothing.
-    assert reads == ["demo", "demo"]
-    assert len(upstream.requests) == 2  # the listing and the file
-
-
-async def test_requests_waiting_for_a_fetch_take_the_listing_from_memory(
-    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Requests for a listing being fetched wait for the fetch, then find the listing in
-    the worker's memory instead of decoding it back from the database."""
-    reads = count_listing_reads(services, monkeypatch)
-    index = await remote(services)
-    first, second = await asyncio.gather(
-        services.proxy.listing(index, "demo"), services.proxy.listing(index, "demo"))
-    assert first is not None
-    assert second is not None
-    assert second.document == first.document
-    # Both look before the lock; only the fetching one looks again inside it.
-    assert reads == ["demo"] * 3
-    assert len(upstream.requests) == 1
-
-
-async def test_a_download_after_the_listing_left_memory_reads_only_its_entry(
-    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A client downloads once it has resolved every project, by when the listings of a
-    big install have left the worker's memory: the file's entry is found in the stored
-    text, and no listing is decoded."""
-    index = await remote(services)
-    await services.reading.page(index, "demo")
-    services.proxy._memo.drop("remote", "demo")
+    """The page build right after a fetch takes the listing just fetched; a worker keeps
+    none longer (kept, the big ones were what its memory grew by, for no time saved): a
+    later build reads it back, and a download finds its entry in the stored text without
+    decoding the listing."""
     decoded = count_listing_reads(services, monkeypatch)
-    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
-    assert await collect(source) == WHEEL
-    assert decoded == []
+    texts = count_listing_reads(services, monkeypatch, "get_upstream_text")
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    # Two lookups before the fetch (outside and inside the lock) find nothing.
+    assert decoded == ["demo"] * 2
+    await services.reading.page(index, "demo")
+    assert decoded == ["demo"] * 3
+    await collect(await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl"))
+    assert decoded == ["demo"] * 3
+    assert texts == ["demo"]
     assert len(upstream.requests) == 2  # the listing and the file
+
+
+async def test_only_the_latest_fetched_listings_wait_for_their_build(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = await remote(services)
+    names = [f"p{n}" for n in range(HANDED_OVER + 1)]
+    for name in names:
+        upstream.pages[f"{UPSTREAM}{name}/"] = (
+            200, {"content-type": "text/html"}, html_page().replace(b"demo", name.encode()))
+        await services.proxy.refresh(index, name)
+    decoded = count_listing_reads(services, monkeypatch)
+    for name in names:
+        await services.proxy.listing(index, name)
+    assert decoded == names[:1]  # the first fetched was let go: read back
+
+
+async def test_a_file_not_in_the_listing_text_is_looked_up_in_the_decoded_listing(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = await remote(services)
+    await services.reading.page(index, "demo")
+    decoded = count_listing_reads(services, monkeypatch)
     with pytest.raises(NotFoundError):
         await services.reading.open_file(index, "demo", "demo-9.0-py3-none-any.whl")
     assert decoded == ["demo"]  # not in the text: the decoded listing decides
@@ -319,18 +315,6 @@ async def test_screening_a_page_reads_the_index_list_from_memory(
     await services.indexes.create(Index(name="extra", format="python", kind=IndexKind.HOSTED))
     assert [i.name for i in await services.indexes.list_all()] == sorted([*names, "extra"])
     assert listed == [1]
-
-
-async def test_the_worker_lets_go_of_listings_it_holds_without_any_further_request(
-    services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("wharf.services.proxying.HOLD", timedelta(0))
-    monkeypatch.setattr("wharf.services.listing_memo.HOLD", timedelta(0))
-    await services.reading.page(await remote(services), "demo")
-    memo = services.proxy._memo
-    assert len(memo) == 1
-    await asyncio.sleep(1.3)  # the sweep runs HOLD + 1 s after the listing was kept
-    assert len(memo) == 0
 
 
 async def test_building_a_group_page_asks_the_database_once_whether_a_hosted_member_has_it(

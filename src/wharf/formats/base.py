@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from wharf.core.models import Artifact, FileEntry, ProjectStatus
 from wharf.core.ports import Upstream
@@ -100,13 +100,6 @@ class UpstreamAdapter(Protocol):
     def locate(self, body: Mapping[str, Any], filename: str) -> RemoteFile | None:
         """The upstream source of one file of a cached listing (also ``<file>.metadata``)."""
         ...
-
-
-@runtime_checkable
-class LocatesInText(Protocol):
-    """What an ``UpstreamAdapter`` may also do: find one file in the stored text of a
-    listing (npm's cannot: a tarball's entry sits inside its version's manifest, whose
-    keys come in upstream's order). The proxy reads the text only for adapters that do."""
 
     def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
         """``locate`` on the stored JSON text of a listing, reading only the file's own entry;

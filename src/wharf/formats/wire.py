@@ -3,6 +3,7 @@ errors, and ISO 8601 times."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,23 @@ def upstream_status_error(url: str, status: int, speaks: str) -> UpstreamError:
         f"Upstream {url} answered with unexpected HTTP {status}.",
         hint=f"Check that the proxy index's upstream URL points at {speaks}.",
     )
+
+
+_ENTRY = json.JSONDecoder()
+
+
+def entry_in_text(text: str, anchor: str, at: int = 0) -> dict[str, Any] | None:
+    """The JSON object that starts ``at`` characters into the first ``anchor`` in
+    ``text``, decoded alone; None when the anchor is not there or no object starts there.
+    How a download reads one entry of a stored listing of thousands."""
+    start = text.find(anchor)
+    if start < 0:
+        return None
+    try:
+        item, _ = _ENTRY.raw_decode(text, start + at)
+    except ValueError:
+        return None
+    return item if isinstance(item, dict) else None
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -14,9 +14,9 @@ cached file is: with its size, validators and byte ranges.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, aclosing, suppress
 from dataclasses import dataclass, field
@@ -39,14 +39,20 @@ from wharf.core.models import (
     UpstreamDocument,
 )
 from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
-from wharf.formats.base import FetchStatus, Format, LocatesInText, RemoteFile
+from wharf.formats.base import FetchStatus, Format, RemoteFile
 from wharf.policy import withdrawals
 from wharf.policy.decisions import Mode
-from wharf.services.listing_memo import HOLD, ListingMemo
 from wharf.services.lookup import ArtifactLookup
 from wharf.services.stamping import touch_files, touch_project
 
 log = logging.getLogger(__name__)
+
+
+HANDED_OVER = 4
+"""Listings just fetched that a worker holds for the page build that follows (and drops
+once read): a cold npm install took 15% more CPU reading every packument back from the
+database right after fetching it. A few, not all: a burst of 42 cold pages fetches them
+all before their builds run, two at a time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +124,11 @@ class ProxyService:
         self._formats = formats
         self._clock = clock
         self._freshness = freshness
+        self._handed: OrderedDict[tuple[str, str], UpstreamDocument] = OrderedDict()
+        """Listings just fetched, for the page build that reads them next (once)."""
         self._fresh: dict[tuple[str, str], datetime] = {}
         """Until when this worker last saw each listing fresh: lets ``refresh`` skip the
         database for a listing known to be current."""
-        self._memo = ListingMemo()
-        self._sweep: asyncio.TimerHandle | None = None
 
     def fresh_until(self, document: UpstreamDocument) -> datetime:
         return self._fresh_until(document.found, document.fetched_at)
@@ -143,56 +149,39 @@ class ProxyService:
 
     async def listing(self, index: Index, project: str) -> Listing | None:
         """The cached upstream listing of a project, refreshed as needed; None if upstream
-        does not have it."""
-        held = self._held(index, project)
-        if held is not None:
-            return Listing(held) if held.found else None
+        does not have it.
+
+        Listings are read back from the database, not kept in memory, but for the few just
+        fetched whose page build has yet to read them (``HANDED_OVER``): the big ones of an
+        install (pydantic-core's 15,000 files parse to 15 MB) were what a worker's memory
+        grew by and kept, its allocator unable to give the space back. Downloads read one
+        entry of a stored listing's text instead (``_remote``). After a cold npm and a cold
+        uv install of the benchmark corpus the server held 160-173 MB with listings kept
+        for a minute, 137-148 MB with none kept."""
+        handed = self._handed.pop((index.name, project), None)
+        if handed is not None and self.fresh_until(handed) > self._clock.now():
+            return self._seen(handed)
         document = await self._store.get_upstream_document(index.name, project)
         if document is not None and self.fresh_until(document) > self._clock.now():
-            return self._seen(index, document)
+            return self._seen(document)
         async with self._locks.hold(f"listing:{index.name}/{project}"):
-            # Whoever held the lock before may have just fetched it: from memory if so,
-            # not decoded again from the database.
-            held = self._held(index, project)
-            if held is not None:
-                return Listing(held) if held.found else None
+            # Whoever held the lock before may have just fetched it.
             document = await self._store.get_upstream_document(index.name, project)
             if document is not None and self.fresh_until(document) > self._clock.now():
-                return self._seen(index, document)
+                return self._seen(document)
             listing = await self._refresh(index, project, document)
             if listing is not None and not listing.stale:
-                self._seen(index, listing.document)
+                self._seen(listing.document)
+                self._handed[(index.name, project)] = listing.document
+                while len(self._handed) > HANDED_OVER:
+                    self._handed.popitem(last=False)
             return listing
 
-    def _held(self, index: Index, project: str) -> UpstreamDocument | None:
-        """The listing (or the "not found") this worker holds in memory, if fresh."""
-        held = self._memo.get(index.name, index.upstream or "", project)
-        if held is None or self.fresh_until(held) <= self._clock.now():
-            return None
-        return held
-
-    def _seen(self, index: Index, document: UpstreamDocument) -> Listing | None:
+    def _seen(self, document: UpstreamDocument) -> Listing | None:
         if len(self._fresh) >= 65536:
             self._fresh.clear()
         self._fresh[(document.index, document.project)] = self.fresh_until(document)
-        self._memo.put(index.upstream or "", document, self._clock.now())
-        self._sweep_later()
         return Listing(document) if document.found else None
-
-    def _sweep_later(self) -> None:
-        """Have the memo let go of its listings once they have been held long enough,
-        whether or not any request comes to notice it."""
-        if self._sweep is not None:
-            return
-        with suppress(RuntimeError):  # no event loop: nothing will wait on the memo
-            self._sweep = asyncio.get_running_loop().call_later(
-                HOLD.total_seconds() + 1, self._sweep_memo)
-
-    def _sweep_memo(self) -> None:
-        self._sweep = None
-        self._memo.expire(self._clock.now())
-        if len(self._memo):
-            self._sweep_later()
 
     async def _refresh(
         self, index: Index, project: str, cached: UpstreamDocument | None
@@ -256,19 +245,17 @@ class ProxyService:
         return adapter.entries(listing.document.body, index.name), listing
 
     async def _remote(self, index: Index, project: str, filename: str) -> RemoteFile | None:
-        """Where upstream serves one file of the project. The listing is searched for the
-        one file (building every entry of a project of thousands of files is what a page
-        build does, not a download), and read from the database as text when this worker
-        no longer holds it: a download comes after the client resolved every project, by
-        when the listings of a big install have left the memo."""
+        """Where upstream serves one file of the project: its entry, found in the stored
+        text of the listing and decoded alone (decoding a listing of thousands of files,
+        7 MB of JSON for pydantic-core, is what a page build does, not a download). A
+        listing stored before its format wrote entries that way is decoded whole."""
         adapter = self._formats[index.format].upstream
-        if isinstance(adapter, LocatesInText) and self._held(index, project) is None:
-            stored = await self._store.get_upstream_text(index.name, project)
-            if stored is not None and stored.found and self._fresh_until(
-                    stored.found, stored.fetched_at) > self._clock.now():
-                remote = adapter.locate_in_text(stored.text, project, filename)
-                if remote is not None:
-                    return remote
+        stored = await self._store.get_upstream_text(index.name, project)
+        if stored is not None and stored.found and self._fresh_until(
+                stored.found, stored.fetched_at) > self._clock.now():
+            remote = adapter.locate_in_text(stored.text, project, filename)
+            if remote is not None:
+                return remote
         listing = await self.listing(index, project)
         return adapter.locate(listing.document.body, filename) if listing else None
 

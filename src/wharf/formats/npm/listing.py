@@ -3,7 +3,13 @@ that shape read back as a ``Package``::
 
     {"name", "dist-tags": {tag: version}, "versions": {version: manifest},
      "time": {version: iso}, "created": iso | None, "modified": iso | None,
-     "maintainers": [{name, email}], "readme": str, "extra": {top-level pass-through}}
+     "maintainers": [{name, email}], "readme": str, "extra": {top-level pass-through},
+     "tarballs": {"<name>-<version>.tgz": {"url", "version", "integrity"?, "shasum"?}}}
+
+``tarballs`` repeats, per tarball, what a download needs from its version's ``dist``,
+written by Wharf with ``url`` first: a download finds its entry in the stored text by
+``"<file>":{"url":`` and decodes that entry alone, not the whole packument (bodies stored
+before it existed are decoded whole).
 
 Manifests keep their ``dist`` as upstream sent it (upstream tarball URL, integrity, shasum,
 signatures, attestations): signatures cover ``<name>@<version>:<integrity>``, so they stay
@@ -21,6 +27,7 @@ from urllib.parse import urljoin
 
 from wharf.core.errors import UpstreamError
 from wharf.formats import codec
+from wharf.formats.npm.names import tarball_filename
 from wharf.formats.npm.packument import Package, PackageVersion
 from wharf.formats.wire import parse_time
 
@@ -70,8 +77,9 @@ def to_body(document: Mapping[str, Any], page_url: str) -> dict[str, Any]:
         if isinstance(version, str) and isinstance(manifest, Mapping):
             versions[version] = _cached_manifest(manifest, page_url)
     times = _mapping(document.get("time"))
+    name = str(document["name"])
     return {
-        "name": document["name"],
+        "name": name,
         "dist-tags": _string_map(document.get("dist-tags")),
         "versions": versions,
         "time": {v: t for v, t in times.items() if v in versions and isinstance(t, str)},
@@ -86,7 +94,22 @@ def to_body(document: Mapping[str, Any], page_url: str) -> dict[str, Any]:
             for k, v in document.items()
             if k not in _NOT_EXTRA and not str(k).startswith("_")
         },
+        "tarballs": _tarballs(name, versions),
     }
+
+
+def _tarballs(name: str, versions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for version, manifest in versions.items():
+        dist = _mapping(manifest.get("dist"))
+        url = dist.get("tarball")
+        if isinstance(url, str) and url:
+            entry = {"url": url, "version": version}
+            for key in ("integrity", "shasum"):
+                if isinstance(dist.get(key), str):
+                    entry[key] = dist[key]
+            found[tarball_filename(name, version)] = entry
+    return found
 
 
 def package_from_body(body: Mapping[str, Any]) -> Package:

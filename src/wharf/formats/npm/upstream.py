@@ -12,11 +12,13 @@ from urllib.parse import quote
 
 from wharf.core.models import FileEntry
 from wharf.core.ports import Upstream
+from wharf.formats import codec
 from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.npm.listing import package_from_body, parse_listing
+from wharf.formats.npm.names import tarball_filename
 from wharf.formats.npm.packument import Package
 from wharf.formats.npm.versions import sort_key
-from wharf.formats.wire import fetched, get_listing
+from wharf.formats.wire import entry_in_text, fetched, get_listing
 
 __all__ = ["ACCEPT", "NpmUpstream", "digests", "escape_name", "package_from_body"]
 
@@ -65,7 +67,7 @@ class NpmUpstream:
             attrs = {"deprecated": deprecated} if isinstance(deprecated, str) and deprecated else {}
             result.append(
                 FileEntry(
-                    filename=_filename(package.name, item.version),
+                    filename=tarball_filename(package.name, item.version),
                     version=item.version,
                     url=_tarball_path(package.name, item.version),
                     sha256=None,
@@ -122,6 +124,17 @@ class NpmUpstream:
                           version=version)
 
 
+    def locate_in_text(self, text: str, project: str, filename: str) -> RemoteFile | None:
+        """``locate`` on the stored text of a packument: the tarball's entry of the
+        ``tarballs`` index (see ``listing``), decoded alone."""
+        key = codec.dumps(filename).decode("utf-8") + ":"
+        entry = entry_in_text(text, key + '{"url":', len(key))
+        if entry is None or not isinstance(entry.get("url"), str):
+            return None
+        return RemoteFile(filename=filename, url=entry["url"], sha256=None,
+                          digests=digests(entry), version=str(entry.get("version") or ""))
+
+
 def escape_name(name: str) -> str:
     """A package name as one registry path segment: ``@scope/name`` becomes ``@scope%2fname``
     (lower-case ``%2f``, as npm itself sends it)."""
@@ -156,11 +169,6 @@ def digests(dist: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-
-
-def _filename(name: str, version: str) -> str:
-    """The storage key of a tarball: ``<full name>-<version>.tgz`` (``@s/x-1.0.0.tgz``)."""
-    return f"{name}-{version}.tgz"
 
 
 def _tarball_path(name: str, version: str) -> str:

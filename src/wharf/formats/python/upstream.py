@@ -4,7 +4,6 @@ back out of the cached copy."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -20,7 +19,7 @@ from wharf.formats import codec
 from wharf.formats.base import ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.python.listing import parse_listing
 from wharf.formats.python.media import HTML_V1, JSON_V1, TEXT_HTML
-from wharf.formats.wire import fetched, get_listing, parse_time
+from wharf.formats.wire import entry_in_text, fetched, get_listing, parse_time
 
 _NONE: Mapping[str, Any] = MappingProxyType({})
 ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, {TEXT_HTML};q=0.01"
@@ -149,18 +148,8 @@ class PythonUpstream:
         return None
 
 
-_ENTRY = json.JSONDecoder()
-
-
 def _entry_in(text: str, filename: str) -> Mapping[str, Any] | None:
-    start = text.find('{"filename":' + codec.dumps(filename).decode("utf-8") + ",")
-    if start < 0:
-        return None
-    try:
-        item, _ = _ENTRY.raw_decode(text, start)
-    except ValueError:
-        return None
-    return item if isinstance(item, dict) else None
+    return entry_in_text(text, '{"filename":' + codec.dumps(filename).decode("utf-8") + ",")
 
 
 def _remote(item: Mapping[str, Any], name: str, filename: str) -> RemoteFile | None:

@@ -15,6 +15,7 @@ from formats.fakes import FakeUpstream
 from wharf.core.errors import UpstreamError
 from wharf.core.models import ProjectStatus
 from wharf.core.ports import UpstreamReply
+from wharf.formats import codec
 from wharf.formats.base import FetchStatus, RemoteFile, UpstreamAdapter, UpstreamFetch
 from wharf.formats.npm.packument import render_abbreviated, render_full
 from wharf.formats.npm.upstream import ACCEPT, NpmUpstream, digests, escape_name
@@ -160,6 +161,7 @@ async def test_fetch_builds_the_neutral_body() -> None:
         "maintainers",
         "readme",
         "extra",
+        "tarballs",
     }
     assert body["dist-tags"] == {"latest": "1.1.0", "next": "2.0.0-rc.1"}
     assert list(body["versions"]) == ["1.0.0", "1.1.0", "2.0.0-rc.1"]
@@ -326,6 +328,35 @@ async def test_locate_scoped_and_without_a_tarball_url() -> None:
     assert found is not None
     assert found.url == "http://127.0.0.1:9999/files/@acme/widget/-/widget-1.0.0.tgz"
     assert NpmUpstream().locate(result.body, "@acme/widget-1.1.0.tgz") is None
+
+
+@pytest.mark.parametrize("name", ["left-pad", "@acme/widget"])
+async def test_locate_in_text_reads_what_locate_reads(name: str) -> None:
+    """The stored text of a packument (as the database keeps it) gives every tarball the
+    same source as the decoded packument, and nothing else."""
+    document = packument(name)
+    del document["versions"]["1.1.0"]["dist"]["tarball"]
+    result, _ = await fetch(reply(document), project=name)
+    assert result.body is not None
+    text = codec.dumps(result.body).decode()
+    adapter = NpmUpstream()
+    candidates = [f"{name}-{v}.tgz" for v in ("1.0.0", "1.1.0", "2.0.0-rc.1", "9.9.9")]
+    candidates += ["right-pad-1.0.0.tgz", f"{name}-1.0.0.tar.gz", "1.0.0"]
+    for filename in candidates:
+        assert adapter.locate_in_text(text, name, filename) == adapter.locate(
+            result.body, filename), filename
+    assert adapter.locate_in_text(text, name, f"{name}-1.0.0.tgz") is not None
+
+
+async def test_locate_in_text_declines_a_packument_stored_without_its_tarball_index() -> None:
+    """None (decode the packument instead) for a body stored before the index existed."""
+    result, _ = await fetch(reply(packument()))
+    assert result.body is not None
+    older = {k: v for k, v in result.body.items() if k != "tarballs"}
+    adapter = NpmUpstream()
+    assert adapter.locate_in_text(codec.dumps(older).decode(), "left-pad",
+                                  "left-pad-1.0.0.tgz") is None
+    assert adapter.locate(older, "left-pad-1.0.0.tgz") is not None
 
 
 def test_digests_from_integrity_and_shasum() -> None:
