@@ -17,6 +17,7 @@ from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityErr
 from wharf.core.models import Artifact, Index, IndexKind
 from wharf.services.container import Services
 from wharf.services.proxying import HANDED_OVER, StoredFile, StreamedFile
+from wharf.storage.filesystem import FilesystemBlobWriter
 
 UPSTREAM = "http://upstream.test/simple/"
 WHEEL = b"wheel bytes " * 1000
@@ -183,6 +184,50 @@ async def test_a_file_whose_hash_does_not_match_is_neither_kept_nor_served_whole
     assert len(b"".join(received)) < len(WHEEL)
     assert await services.store.get_artifact("remote", "demo-1.0-py3-none-any.whl") is None
     assert not await services.blobs.exists(WHEEL_SHA)
+
+
+async def test_the_last_byte_goes_out_before_the_file_is_made_durable(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once every byte is checked the client gets the last one at once; the fsyncs that
+    make the blob durable and its record come after."""
+    events: list[str] = []
+    commit = FilesystemBlobWriter.commit
+
+    async def noted(self: FilesystemBlobWriter, expected_sha256: str | None = None) -> object:
+        events.append("commit")
+        return await commit(self, expected_sha256)
+
+    monkeypatch.setattr(FilesystemBlobWriter, "commit", noted)
+    index = await remote(services)
+    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
+    assert isinstance(source, StreamedFile)
+    received = b""
+    async for chunk in source.chunks:
+        received += chunk
+        events.append(f"{len(received)} bytes")
+    assert received == WHEEL
+    assert events[-2:] == [f"{len(WHEEL)} bytes", "commit"]
+    assert await services.store.get_artifact("remote", "demo-1.0-py3-none-any.whl")
+
+
+async def test_a_client_that_leaves_after_the_last_byte_still_leaves_the_file_cached(
+    services: Services, upstream: ScriptedUpstream
+) -> None:
+    index = await remote(services)
+    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
+    assert isinstance(source, StreamedFile)
+    received = b""
+    async for chunk in source.chunks:
+        received += chunk
+        if len(received) == len(WHEEL):
+            break  # gone without asking for the end
+    await source.chunks.aclose()
+    assert received == WHEEL
+    kept = await services.store.get_artifact("remote", "demo-1.0-py3-none-any.whl")
+    assert kept is not None
+    assert kept.sha256 == WHEEL_SHA
+    assert await services.blobs.exists(WHEEL_SHA)
 
 
 async def test_group_hides_upstream_releases_of_a_hosted_name(

@@ -46,6 +46,11 @@ class BlobWriter(Protocol):
 
     async def write(self, chunk: bytes) -> None: ...
 
+    @property
+    def sha256(self) -> str:
+        """The sha256 (lowercase hex) of the bytes written so far."""
+        ...
+
     async def commit(self, expected_sha256: str | None = None) -> BlobInfo:
         """Make the blob durable under its sha256 (temporary file, fsync, rename).
 

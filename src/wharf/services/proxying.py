@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from wharf.core.errors import (
     NotFoundError,
     PolicyDeniedError,
@@ -38,7 +40,15 @@ from wharf.core.models import (
     Origin,
     UpstreamDocument,
 )
-from wharf.core.ports import BlobStore, ChangeStamps, Clock, Locks, MetadataStore, Upstream
+from wharf.core.ports import (
+    BlobStore,
+    BlobWriter,
+    ChangeStamps,
+    Clock,
+    Locks,
+    MetadataStore,
+    Upstream,
+)
 from wharf.formats.base import FetchStatus, Format, RemoteFile
 from wharf.policy import withdrawals
 from wharf.policy.decisions import Mode
@@ -330,32 +340,44 @@ class ProxyService:
                     yield held
                 held = chunk
             check_digests(remote, hashers)
-            info = await writer.commit(expected_sha256=remote.sha256)
-            is_metadata = remote.filename.endswith(METADATA_SUFFIX)
-            artifact = Artifact(
-                index=index.name,
-                project=project,
-                version=remote.version,
-                filename=remote.filename,
-                sha256=info.sha256,
-                size=info.size,
-                uploaded_at=self._clock.now(),
-                kind="metadata" if is_metadata else "",
-                origin=Origin.CACHED,
-                digests={name: h.hexdigest() for name, h in hashers.items()},
-                attrs={"upstream_url": remote.url},
-            )
-            added = await self._store.add_artifact(artifact, display_name=project,
-                                                   release_metadata={})
-            touch_files(self._stamps, index.name, project)
-            keeping.stored = self.stored(added.artifact)
+            check_sha256(remote, writer.sha256)
             if held is not None:
-                yield held
+                # Every byte is checked: the client may have the last one before the blob
+                # is made durable (fsyncs of the file and its directories) and recorded,
+                # which then goes on whether or not the client stays for the end.
+                with suppress(GeneratorExit):  # a client gone after the last byte
+                    yield held
+            with anyio.CancelScope(shield=True):
+                keeping.stored = await self._keep(index, project, remote, writer, hashers)
         except BaseException:
             await writer.abort()
             raise
         finally:
             await stack.aclose()
+
+    async def _keep(
+        self, index: Index, project: str, remote: RemoteFile, writer: BlobWriter,
+        hashers: Mapping[str, Any],
+    ) -> StoredFile:
+        """Make a relayed file's blob durable, then record it (blob first, metadata after)."""
+        info = await writer.commit(expected_sha256=remote.sha256)
+        artifact = Artifact(
+            index=index.name,
+            project=project,
+            version=remote.version,
+            filename=remote.filename,
+            sha256=info.sha256,
+            size=info.size,
+            uploaded_at=self._clock.now(),
+            kind="metadata" if remote.filename.endswith(METADATA_SUFFIX) else "",
+            origin=Origin.CACHED,
+            digests={name: h.hexdigest() for name, h in hashers.items()},
+            attrs={"upstream_url": remote.url},
+        )
+        added = await self._store.add_artifact(artifact, display_name=project,
+                                               release_metadata={})
+        touch_files(self._stamps, index.name, project)
+        return self.stored(added.artifact)
 
     def cached(self, index: Index, artifact: Artifact) -> StoredFile:
         """A cached file, unless upstream withdrew it and no administrator pinned it."""
@@ -391,6 +413,16 @@ def check_digests(remote: RemoteFile, hashers: Mapping[str, Any]) -> None:
                 "listing; the file was not kept.",
                 hint="Try again later; if it persists, the upstream copy is corrupt.",
             )
+
+
+def check_sha256(remote: RemoteFile, actual: str) -> None:
+    """Raise before the last byte goes out when the file's sha256 is not upstream's."""
+    if remote.sha256 and actual != remote.sha256.lower():
+        raise UpstreamIntegrityError(
+            f"Upstream sent {remote.filename} with a sha256 that does not match its "
+            "listing; the file was not kept.",
+            hint="Try again later; if it persists, the upstream copy is corrupt.",
+        )
 
 
 def _content_length(headers: Mapping[str, str]) -> int | None:

@@ -140,6 +140,10 @@ class FilesystemBlobWriter:
         self._hash.update(chunk)
         self._size += len(chunk)
 
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
     async def commit(self, expected_sha256: str | None = None) -> BlobInfo:
         if self._info is not None:
             return self._info

@@ -69,6 +69,10 @@ class MemoryBlobWriter:
         self._check_open()
         self._buffer += chunk
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self._buffer).hexdigest()
+
     async def commit(self, expected_sha256: str | None = None) -> BlobInfo:
         if self._info is not None:
             return self._info
