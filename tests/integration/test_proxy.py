@@ -15,8 +15,17 @@ from scripted import Clock, ScriptedUpstream, count_listing_reads, python_proxy_
 
 from wharf.core.errors import NotFoundError, UpstreamError, UpstreamIntegrityError
 from wharf.core.models import Artifact, Index, IndexKind
+from wharf.core.ports import UpstreamReply
+from wharf.formats.base import UpstreamFetch
+from wharf.formats.python.upstream import PythonUpstream
 from wharf.services.container import Services
-from wharf.services.proxying import HANDED_OVER, StoredFile, StreamedFile
+from wharf.services.proxying import (
+    CONCURRENT_DIGESTS,
+    CONCURRENT_FETCHES,
+    HANDED_OVER,
+    StoredFile,
+    StreamedFile,
+)
 from wharf.storage.filesystem import FilesystemBlobWriter
 
 UPSTREAM = "http://upstream.test/simple/"
@@ -313,6 +322,47 @@ async def test_only_the_latest_fetched_listings_wait_for_their_build(
     for name in names:
         await services.proxy.listing(index, name)
     assert decoded == names[:1]  # the first fetched was let go: read back
+
+
+async def test_a_burst_of_listings_is_fetched_and_parsed_a_few_at_a_time(
+    services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of a burst of cold listings, ``CONCURRENT_FETCHES`` are asked of upstream at once and
+    held until stored, and ``CONCURRENT_DIGESTS`` of those are parsed and waiting for their
+    database write (a parsed listing is many times its size); the rest wait their turn."""
+    index = await remote(services)
+    names = [f"p{n}" for n in range(CONCURRENT_FETCHES + 3)]
+    for name in names:
+        upstream.pages[f"{UPSTREAM}{name}/"] = (
+            200, {"content-type": "text/html"}, html_page().replace(b"demo", name.encode()))
+    parsed: list[str] = []
+    original_parse = PythonUpstream.parse
+
+    def parse(self: PythonUpstream, reply: UpstreamReply, project: str) -> UpstreamFetch:
+        parsed.append(project)
+        return original_parse(self, reply, project)
+
+    monkeypatch.setattr(PythonUpstream, "parse", parse)
+    writes_go_on = asyncio.Event()
+    original_put = services.store.put_upstream_document
+
+    async def put(document: object) -> None:
+        await writes_go_on.wait()
+        await original_put(document)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services.store, "put_upstream_document", put)
+    refreshes = [asyncio.create_task(services.proxy.refresh(index, n)) for n in names]
+    for _ in range(2000):
+        if len(upstream.requests) == CONCURRENT_FETCHES:
+            break
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.01)
+    assert len(upstream.requests) == CONCURRENT_FETCHES
+    assert len(parsed) == CONCURRENT_DIGESTS
+    writes_go_on.set()
+    await asyncio.gather(*refreshes)
+    assert sorted(parsed) == sorted(names)
+    assert all([await services.proxy.listing(index, n) for n in names])
 
 
 async def test_a_file_not_in_the_listing_text_is_looked_up_in_the_decoded_listing(

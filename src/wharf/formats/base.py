@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from wharf.core.models import Artifact, FileEntry, ProjectStatus
-from wharf.core.ports import Upstream
+from wharf.core.ports import Upstream, UpstreamReply
 from wharf.policy.decisions import VersionScheme
 
 Scope = MutableMapping[str, Any]
@@ -71,9 +71,14 @@ class ListingDetails:
 
 
 class UpstreamAdapter(Protocol):
-    """A format's upstream protocol: fetch one project's listing, read the cached copy."""
+    """A format's upstream protocol: fetch one project's listing, read the cached copy.
 
-    async def fetch(
+    Fetching is two steps, so that the caller decides when the parse happens: a listing
+    parses to many times its size in objects (15 MB for pydantic-core's 7 MB page), and a
+    worker that parsed every listing the moment it arrived held all of a cold install's at
+    once."""
+
+    async def request(
         self,
         upstream: Upstream,
         base_url: str,
@@ -81,12 +86,19 @@ class UpstreamAdapter(Protocol):
         *,
         etag: str | None,
         last_modified: str | None,
-    ) -> UpstreamFetch:
-        """Ask upstream for a project's listing, conditionally when validators are given.
+    ) -> UpstreamReply | UpstreamFetch:
+        """Ask upstream for a project's listing, conditionally when validators are given:
+        the 200 reply (its ``url`` the one it came from) for ``parse``, or the outcome when
+        there is nothing to parse (not modified, missing).
 
-        Network failures raise ``UpstreamError``; an upstream 5xx or an unreadable body
-        raises ``UpstreamError`` too, so the caller can fall back to a stale copy.
+        Network failures raise ``UpstreamError``; so does an upstream 5xx, so the caller
+        can fall back to a stale copy.
         """
+        ...
+
+    def parse(self, reply: UpstreamReply, project: str) -> UpstreamFetch:
+        """The outcome of a 200 reply from ``request``: the listing in the neutral shape,
+        or missing. An unreadable body raises ``UpstreamError``."""
         ...
 
     def entries(self, body: Mapping[str, Any], index: str) -> list[FileEntry]:

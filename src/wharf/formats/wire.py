@@ -4,6 +4,7 @@ errors, and ISO 8601 times."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,7 +115,7 @@ async def get_listing(
         return UpstreamFetch(FetchStatus.MISSING)
     if reply.status != 200:
         raise upstream_status_error(url, reply.status, speaks)
-    return reply
+    return reply if reply.url else replace(reply, url=url)
 
 
 def fetched(reply: UpstreamReply, body: Any) -> UpstreamFetch:

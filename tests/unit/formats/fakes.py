@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from wharf.core.ports import UpstreamReply, UpstreamStream
+from wharf.formats.base import UpstreamAdapter, UpstreamFetch
 
 
 @dataclass
@@ -27,3 +28,18 @@ class FakeUpstream:
 
     async def close(self) -> None:
         return None
+
+
+async def request_and_parse(
+    adapter: UpstreamAdapter,
+    upstream: FakeUpstream,
+    project: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    base_url: str,
+) -> UpstreamFetch:
+    """What the proxy does with an adapter: request the listing, parse a 200 reply."""
+    reply = await adapter.request(
+        upstream, base_url, project, etag=etag, last_modified=last_modified)
+    return reply if isinstance(reply, UpstreamFetch) else adapter.parse(reply, project)

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wharf.core.models import FileEntry
-from wharf.core.ports import Upstream
+from wharf.core.ports import Upstream, UpstreamReply
 from wharf.formats import codec
 from wharf.formats.base import FetchStatus, ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.npm.listing import package_from_body, parse_listing
@@ -32,7 +32,7 @@ _DIGEST_SIZES = {"sha512": 64, "sha1": 20}
 class NpmUpstream:
     """``UpstreamAdapter`` for npm registries."""
 
-    async def fetch(
+    async def request(
         self,
         upstream: Upstream,
         base_url: str,
@@ -40,16 +40,15 @@ class NpmUpstream:
         *,
         etag: str | None,
         last_modified: str | None,
-    ) -> UpstreamFetch:
+    ) -> UpstreamReply | UpstreamFetch:
         root = base_url if base_url.endswith("/") else base_url + "/"
-        url = root + escape_name(project)
-        reply = await get_listing(
-            upstream, url, accept=ACCEPT, etag=etag, last_modified=last_modified,
-            speaks="an npm registry",
+        return await get_listing(
+            upstream, root + escape_name(project), accept=ACCEPT, etag=etag,
+            last_modified=last_modified, speaks="an npm registry",
         )
-        if isinstance(reply, UpstreamFetch):
-            return reply
-        body = parse_listing(reply.body, reply.url or url, project)
+
+    def parse(self, reply: UpstreamReply, project: str) -> UpstreamFetch:
+        body = parse_listing(reply.body, reply.url, project)
         if body is None:
             return UpstreamFetch(FetchStatus.MISSING)
         return fetched(reply, body)

@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from wharf.core.models import METADATA_SUFFIX, FileEntry, ProjectStatus
-from wharf.core.ports import Upstream
+from wharf.core.ports import Upstream, UpstreamReply
 from wharf.formats import codec
 from wharf.formats.base import ListingDetails, RemoteFile, UpstreamFetch
 from wharf.formats.python.listing import parse_listing
@@ -39,7 +39,7 @@ _LEGACY_EXTENSIONS = (
 class PythonUpstream:
     """``UpstreamAdapter`` for indexes that speak the simple repository API."""
 
-    async def fetch(
+    async def request(
         self,
         upstream: Upstream,
         base_url: str,
@@ -47,16 +47,16 @@ class PythonUpstream:
         *,
         etag: str | None,
         last_modified: str | None,
-    ) -> UpstreamFetch:
+    ) -> UpstreamReply | UpstreamFetch:
         url = f"{base_url.rstrip('/')}/{quote(project, safe='')}/"
-        reply = await get_listing(
+        return await get_listing(
             upstream, url, accept=ACCEPT, etag=etag, last_modified=last_modified,
             speaks="a simple index",
         )
-        if isinstance(reply, UpstreamFetch):
-            return reply
+
+    def parse(self, reply: UpstreamReply, project: str) -> UpstreamFetch:
         content_type = reply.headers.get("content-type", "")
-        return fetched(reply, parse_listing(reply.body, content_type, reply.url or url, project))
+        return fetched(reply, parse_listing(reply.body, content_type, reply.url, project))
 
     def entries(self, body: Mapping[str, Any], index: str) -> list[FileEntry]:
         name = canonicalize_name(str(body.get("name") or ""))

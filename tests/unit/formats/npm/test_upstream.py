@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from formats.fakes import FakeUpstream
+from formats.fakes import FakeUpstream, request_and_parse
 from wharf.core.errors import UpstreamError
 from wharf.core.models import ProjectStatus
 from wharf.core.ports import UpstreamReply
@@ -48,7 +48,7 @@ async def fetch(
 ) -> tuple[UpstreamFetch, FakeUpstream]:
     upstream = FakeUpstream(list(replies))
     options: dict[str, Any] = {"etag": None, "last_modified": None, **kwargs}
-    result = await NpmUpstream().fetch(upstream, BASE, project, **options)
+    result = await request_and_parse(NpmUpstream(), upstream, project, base_url=BASE, **options)
     return result, upstream
 
 

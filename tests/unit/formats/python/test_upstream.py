@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from formats.fakes import FakeUpstream
+from formats.fakes import FakeUpstream, request_and_parse
 from wharf.core.errors import UpstreamError
 from wharf.core.models import FileEntry, ProjectPage, ProjectStatus
 from wharf.core.ports import UpstreamReply
@@ -47,7 +47,8 @@ def reply(
 async def fetch(*replies: UpstreamReply, **kwargs: Any) -> tuple[Any, FakeUpstream]:
     upstream = FakeUpstream(list(replies))
     options: dict[str, Any] = {"etag": None, "last_modified": None, **kwargs}
-    result = await PythonUpstream().fetch(upstream, BASE, "foo-bar", **options)
+    result = await request_and_parse(
+        PythonUpstream(), upstream, "foo-bar", base_url=BASE, **options)
     return result, upstream
 
 
@@ -266,7 +267,7 @@ async def test_garbage_raises(body: bytes, content_type: str | None) -> None:
 
 async def test_project_name_is_quoted_in_the_url() -> None:
     upstream = FakeUpstream([reply(b"", status=404)])
-    await PythonUpstream().fetch(
+    await PythonUpstream().request(
         upstream, "http://upstream.test/simple", "a/b c", etag=None, last_modified=None
     )
     assert upstream.requests[0][0] == "http://upstream.test/simple/a%2Fb%20c/"
