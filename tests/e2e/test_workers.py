@@ -3,11 +3,16 @@ seen by every later request, whichever worker answers it."""
 
 from __future__ import annotations
 
+import shutil
 import signal
+import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from wharf.cli.workers import BACKLOG
 
 from . import clients
 from .packages import Dist
@@ -88,3 +93,22 @@ def test_workers_run_on_uvloop(which: str, request: pytest.FixtureRequest) -> No
     for pid in serving:
         mapped = Path(f"/proc/{pid}/maps").read_text()
         assert "/uvloop/loop." in mapped, f"process {pid} has not loaded uvloop"
+
+
+@pytest.mark.parametrize("which", ["plain", "single"])
+def test_the_listening_socket_queues_a_burst_of_connections(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """Many clients connecting at once (16 uv installs, dozens of connections each) are
+    queued by the kernel until the server accepts them, not dropped to be retried seconds
+    later: the listening socket's queue holds ``BACKLOG``, whether one process serves or a
+    supervisor's workers do (the embedded server's own default is 128)."""
+    if shutil.which("ss") is None:
+        pytest.skip("needs ss (iproute2) to read the listening socket's queue")
+    server: WharfServer = request.getfixturevalue(which)
+    port = urlsplit(server.url).port
+    listed = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    # State, Recv-Q, Send-Q (for a listening socket: the most connections it queues), …
+    assert listed[0] == "LISTEN", listed
+    assert int(listed[2]) >= BACKLOG

@@ -17,6 +17,8 @@ import signal
 from granian.constants import Interfaces
 from granian.server.embed import Server
 
+from wharf.cli.workers import BACKLOG
+
 EXPERIMENTAL = "Embedded server is experimental"
 
 
@@ -36,7 +38,7 @@ async def _serve(host: str, port: int) -> None:
 
     app = await open_app()
     server = Server(app, address=host, port=port, interface=Interfaces.ASGI,
-                    websockets=False, log_access=False)
+                    websockets=False, log_access=False, backlog=BACKLOG)
     # Granian flags this way of starting it; Wharf's end-to-end tests run every client
     # against it, so the warning would only alarm whoever reads the log.
     logging.getLogger("_granian").addFilter(_not_experimental)
