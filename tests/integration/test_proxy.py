@@ -195,6 +195,14 @@ async def test_a_file_whose_hash_does_not_match_is_neither_kept_nor_served_whole
     assert not await services.blobs.exists(WHEEL_SHA)
 
 
+async def first_download(services: Services) -> StreamedFile:
+    """The demo wheel, not cached yet: a stream relayed from upstream."""
+    source = await services.reading.open_file(
+        await remote(services), "demo", "demo-1.0-py3-none-any.whl")
+    assert isinstance(source, StreamedFile)
+    return source
+
+
 async def test_the_last_byte_goes_out_before_the_file_is_made_durable(
     services: Services, upstream: ScriptedUpstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,9 +216,7 @@ async def test_the_last_byte_goes_out_before_the_file_is_made_durable(
         return await commit(self, expected_sha256)
 
     monkeypatch.setattr(FilesystemBlobWriter, "commit", noted)
-    index = await remote(services)
-    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
-    assert isinstance(source, StreamedFile)
+    source = await first_download(services)
     received = b""
     async for chunk in source.chunks:
         received += chunk
@@ -223,9 +229,7 @@ async def test_the_last_byte_goes_out_before_the_file_is_made_durable(
 async def test_a_client_that_leaves_after_the_last_byte_still_leaves_the_file_cached(
     services: Services, upstream: ScriptedUpstream
 ) -> None:
-    index = await remote(services)
-    source = await services.reading.open_file(index, "demo", "demo-1.0-py3-none-any.whl")
-    assert isinstance(source, StreamedFile)
+    source = await first_download(services)
     received = b""
     async for chunk in source.chunks:
         received += chunk

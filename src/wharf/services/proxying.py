@@ -367,8 +367,7 @@ class ProxyService:
                 if held is not None:
                     yield held
                 held = chunk
-            check_digests(remote, hashers)
-            check_sha256(remote, writer.sha256)
+            check_digests(remote, hashers, writer.sha256)
             if held is not None:
                 # Every byte is checked: the client may have the last one before the blob
                 # is made durable (fsyncs of the file and its directories) and recorded,
@@ -432,25 +431,20 @@ class ProxyService:
         )
 
 
-def check_digests(remote: RemoteFile, hashers: Mapping[str, Any]) -> None:
-    """Raise before anything is kept when a digest upstream vouches for does not match."""
-    for name, hasher in hashers.items():
-        if hasher.hexdigest() != remote.digests[name].lower():
+def check_digests(remote: RemoteFile, hashers: Mapping[str, Any], sha256: str) -> None:
+    """Raise before the last byte goes out when a digest upstream vouches for (its sha256,
+    and any other its listing gives) does not match the bytes relayed."""
+    vouched = {name: (hasher.hexdigest(), remote.digests[name])
+               for name, hasher in hashers.items()}
+    if remote.sha256:
+        vouched["sha256"] = (sha256, remote.sha256)
+    for name, (actual, wanted) in vouched.items():
+        if actual != wanted.lower():
             raise UpstreamIntegrityError(
                 f"Upstream sent {remote.filename} with a {name} that does not match its "
                 "listing; the file was not kept.",
                 hint="Try again later; if it persists, the upstream copy is corrupt.",
             )
-
-
-def check_sha256(remote: RemoteFile, actual: str) -> None:
-    """Raise before the last byte goes out when the file's sha256 is not upstream's."""
-    if remote.sha256 and actual != remote.sha256.lower():
-        raise UpstreamIntegrityError(
-            f"Upstream sent {remote.filename} with a sha256 that does not match its "
-            "listing; the file was not kept.",
-            hint="Try again later; if it persists, the upstream copy is corrupt.",
-        )
 
 
 def _content_length(headers: Mapping[str, str]) -> int | None:

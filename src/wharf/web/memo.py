@@ -203,8 +203,10 @@ class ResponseMemo:
             statement.log = {k: note[k] for k in ("index", "principal") if k in note}
         self._drop(key)
         start = messages[0]
-        sent = (declared_length(start["headers"]) or 0 if messages[-1]["type"] == PATHSEND
-                else sum(len(m.get("body", b"")) for m in messages))
+        if messages[-1]["type"] == PATHSEND:
+            sent = declared_length(start["headers"]) or 0
+        else:
+            sent = sum(len(m.get("body", b"")) for m in messages)
         self._entries[key] = _Entry(statement, messages, size, start["status"], sent)
         self._bytes += size
         while self._entries and (
@@ -234,7 +236,7 @@ def _inlined(messages: list[Message]) -> list[Message]:
     start, last = messages[0], messages[-1]
     if last["type"] != PATHSEND:
         return messages
-    length = next((int(v) for n, v in start["headers"] if n == b"content-length"), None)
+    length = declared_length(start["headers"])
     if length is None or length > INLINE_FILE_BYTES:
         return messages
     try:
