@@ -213,4 +213,3 @@ def build_app(
 def configure_logging(settings: Settings) -> None:
     level = os.environ.get("WHARF_TEST_LOG_LEVEL", "INFO")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
-import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +48,10 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/slow":
             self.server.release.wait(10)
             self.reply(200, b"late", {})
+        elif self.path.startswith("/as-sent/"):
+            self.reply(200, self.path.encode(), {})
+        elif self.path == "/to-signed":
+            self.reply(302, b"", {"Location": "/as-sent/blob?sig=a%2Fb%2B%3D&x=%7E"})
         elif self.path == "/echo":
             auth = self.headers.get("Authorization", "")
             agent = self.headers.get("User-Agent", "")
@@ -218,21 +222,54 @@ async def test_credentials_are_not_sent_to_another_origin_on_redirect(
     assert reply.body.decode().split("\n")[0] == ""
 
 
-async def test_asking_which_async_library_runs_does_not_search_the_import_path() -> None:
-    """httpcore imports sniffio on every request; without it installed, every import
-    failed only after searching the whole path (a quarter of a millisecond each)."""
-    from httpcore._synchronization import current_async_library  # noqa: PLC0415
+async def test_urls_are_requested_as_written(
+    registry: FakeRegistry, upstream: HttpUpstream
+) -> None:
+    """An npm scope's ``%2f`` and a signed query's escapes reach upstream unchanged: a
+    signature computed over the query fails once ``%2F`` becomes ``/``."""
+    for path in ("/as-sent/@types%2fnode", "/as-sent/f?sig=a%2Fb%2B%3D&x=%7E"):
+        reply = await upstream.get(f"http://{registry.base}{path}")
+        assert reply.body.decode() == path
+    reply = await upstream.get(f"http://{registry.base}/as-sent/caf\u00e9 au lait")
+    assert reply.body.decode() == "/as-sent/caf%C3%A9%20au%20lait"
 
-    searched: list[str] = []
 
-    class Counting:
-        def find_spec(self, name: str, *args: object) -> None:
-            searched.append(name)
+async def test_a_redirect_is_followed_as_written(
+    registry: FakeRegistry, upstream: HttpUpstream
+) -> None:
+    async with upstream.stream(f"http://{registry.base}/to-signed") as response:
+        body = b"".join([chunk async for chunk in response.iter_bytes()])
+    assert body.decode() == "/as-sent/blob?sig=a%2Fb%2B%3D&x=%7E"
+    assert response.url == f"http://{registry.base}/as-sent/blob?sig=a%2Fb%2B%3D&x=%7E"
 
-    sys.meta_path.insert(0, Counting())  # type: ignore[arg-type]
-    try:
-        for _ in range(20):
-            assert current_async_library() == "asyncio"
-    finally:
-        del sys.meta_path[0]
-    assert searched == []
+
+async def test_a_stream_left_unread_gives_its_connection_up(
+    registry: FakeRegistry, upstream: HttpUpstream
+) -> None:
+    """A client that leaves mid-file closes the upstream response; the next request gets
+    a working connection."""
+    async with upstream.stream(f"http://{registry.base}/big") as response:
+        async for _ in response.iter_bytes():
+            break
+    reply = await upstream.get(f"http://{registry.base}/simple/demo/")
+    assert reply.body == b"<html>demo</html>"
+
+
+async def test_the_session_follows_the_event_loop(registry: FakeRegistry) -> None:
+    """A server of several workers builds its services in one event loop and serves in
+    another: the pool of connections is made in the loop that uses it."""
+    upstream = HttpUpstream()
+
+    def in_another_loop() -> bytes:
+        async def fetch() -> bytes:
+            try:
+                return (await upstream.get(f"http://{registry.base}/simple/demo/")).body
+            finally:
+                await upstream.close()
+
+        return asyncio.run(fetch())
+
+    assert await asyncio.to_thread(in_another_loop) == b"<html>demo</html>"
+    reply = await upstream.get(f"http://{registry.base}/simple/demo/")
+    assert reply.body == b"<html>demo</html>"
+    await upstream.close()
