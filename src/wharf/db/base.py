@@ -77,13 +77,16 @@ class StoreBase:
         await anyio.to_thread.run_sync(self._engine.dispose)
 
 
+_BUMP = (
+    sa.update(change_serial)
+    .where(change_serial.c.id == 1)
+    .values(value=change_serial.c.value + 1)
+)
+
+
 def bump_serial(connection: sa.Connection) -> None:
     """Record a change to the catalogue; call inside the write transaction that makes it."""
-    connection.execute(
-        sa.update(change_serial)
-        .where(change_serial.c.id == 1)
-        .values(value=change_serial.c.value + 1)
-    )
+    connection.execute(_BUMP)
 
 
 def utc_now() -> datetime:

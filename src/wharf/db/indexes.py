@@ -64,8 +64,11 @@ def rule_from_json(data: dict[str, Any]) -> PackageRule:
     return PackageRule(data["pattern"], who("read"), who("upload"), who("unpublish"))
 
 
+_INDEX = sa.select(indexes).where(indexes.c.name == sa.bindparam("name"))
+
+
 def fetch_index(connection: sa.Connection, name: str) -> Index | None:
-    row = connection.execute(sa.select(indexes).where(indexes.c.name == name)).first()
+    row = connection.execute(_INDEX, {"name": name}).first()
     return None if row is None else index_from_row(row)
 
 

@@ -11,6 +11,19 @@ from wharf.db.base import StoreBase, bump_serial
 from wharf.db.indexes import require_index
 from wharf.db.tables import upstream_documents
 
+_WHERE = (
+    upstream_documents.c.index_name == sa.bindparam("key_index"),
+    upstream_documents.c.project == sa.bindparam("key_project"),
+)
+_DOCUMENT = sa.select(upstream_documents).where(*_WHERE)
+_TEXT = sa.select(
+    upstream_documents.c.fetched_at,
+    upstream_documents.c.found,
+    sa.cast(upstream_documents.c.body, sa.Text).label("text"),
+).where(*_WHERE)
+_UPDATE = sa.update(upstream_documents).where(*_WHERE)
+_INSERT = sa.insert(upstream_documents)
+
 
 def _document_from_row(row: sa.Row[Any]) -> UpstreamDocument:
     return UpstreamDocument(
@@ -28,10 +41,7 @@ class UpstreamCacheMixin(StoreBase):
     async def get_upstream_document(self, index: str, project: str) -> UpstreamDocument | None:
         def body(connection: sa.Connection) -> UpstreamDocument | None:
             row = connection.execute(
-                sa.select(upstream_documents).where(
-                    upstream_documents.c.index_name == index,
-                    upstream_documents.c.project == project,
-                )
+                _DOCUMENT, {"key_index": index, "key_project": project}
             ).first()
             return None if row is None else _document_from_row(row)
 
@@ -40,14 +50,7 @@ class UpstreamCacheMixin(StoreBase):
     async def get_upstream_text(self, index: str, project: str) -> UpstreamText | None:
         def body(connection: sa.Connection) -> UpstreamText | None:
             row = connection.execute(
-                sa.select(
-                    upstream_documents.c.fetched_at,
-                    upstream_documents.c.found,
-                    sa.cast(upstream_documents.c.body, sa.Text).label("text"),
-                ).where(
-                    upstream_documents.c.index_name == index,
-                    upstream_documents.c.project == project,
-                )
+                _TEXT, {"key_index": index, "key_project": project}
             ).first()
             return None if row is None else UpstreamText(row.fetched_at, row.found, row.text)
 
@@ -69,16 +72,13 @@ class UpstreamCacheMixin(StoreBase):
             # compiled-statement cache keeps the first statement of each shape, and with it
             # any values built into it (a popular packument is tens of MB).
             result = connection.execute(
-                sa.update(upstream_documents).where(
-                    upstream_documents.c.index_name == sa.bindparam("key_index"),
-                    upstream_documents.c.project == sa.bindparam("key_project"),
-                ),
+                _UPDATE,
                 {**values, "key_index": document.index, "key_project": document.project},
             )
             if result.rowcount == 0:
                 require_index(connection, document.index)
                 connection.execute(
-                    sa.insert(upstream_documents),
+                    _INSERT,
                     {**values, "index_name": document.index, "project": document.project},
                 )
             bump_serial(connection)
