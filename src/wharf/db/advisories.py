@@ -36,6 +36,14 @@ _SUMMARY_COLUMNS = (
     advisories.c.summary,
     advisories.c.ranges,
 )
+_SUMMARIES = (
+    sa.select(*_SUMMARY_COLUMNS)
+    .where(
+        advisories.c.format == sa.bindparam("format"),
+        advisories.c.name.in_(sa.bindparam("names", expanding=True)),
+    )
+    .order_by(advisories.c.name, advisories.c.id)
+)
 
 
 def _row(advisory: Advisory, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,9 +186,7 @@ class AdvisoriesMixin(StoreBase):
             found: dict[str, list[Advisory]] = {}
             for chunk in _chunks(wanted):
                 rows = connection.execute(
-                    sa.select(*_SUMMARY_COLUMNS)
-                    .where(advisories.c.format == format, advisories.c.name.in_(chunk))
-                    .order_by(advisories.c.name, advisories.c.id)
+                    _SUMMARIES, {"format": format, "names": chunk}
                 ).mappings()
                 for row in rows:
                     found.setdefault(row["name"], []).append(_advisory_from_row(row))

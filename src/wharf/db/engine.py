@@ -122,7 +122,7 @@ def _ensure_wal(cursor: Any) -> None:
 
 
 def _on_sqlite_begin(connection: sa.Connection) -> None:
-    if connection.get_execution_options().get(WRITE):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        connection.exec_driver_sql("BEGIN")
+    # Straight to the driver: through SQLAlchemy's execution (events, a cursor result) the
+    # BEGIN cost a fifth of a one-row read's transaction.
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) else "BEGIN"
+    connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
