@@ -20,6 +20,12 @@ from pathlib import Path
 
 _SLOT = 8
 _MAX = (1 << 64) - 1
+SLOTS = 65536
+"""Slots of a new stamps file (512 KB, only the pages in use resident). A proxy bumps a
+project's files key for every file it caches; with 4,096 slots, a cold install of 94
+npm packages bumped the page stamps of 8 others that shared a slot, and the next
+install rebuilt their packuments. An existing file keeps its size: the processes
+sharing it must agree on every key's slot."""
 _REMEMBERED_SLOTS = 65536
 """Keys whose slot a process remembers: a warm request reads several stamps, and hashing
 each key again would cost more than the read itself."""
@@ -36,7 +42,7 @@ def slot_of(key: str, slots: int) -> int:
 class FileChangeStamps:
     """``ChangeStamps`` shared by every process that opens the same file."""
 
-    def __init__(self, path: Path, slots: int = 4096) -> None:
+    def __init__(self, path: Path, slots: int = SLOTS) -> None:
         if slots < 1:
             raise ValueError("slots must be at least 1")
         self.path = Path(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from wharf.services.stamping import files_key, project_key
 from wharf.storage.stamps import FileChangeStamps, MemoryChangeStamps, slot_of
 
 PROCESSES = 4
@@ -110,5 +111,23 @@ def test_bumps_from_several_processes_add_up(tmp_path: Path) -> None:
     stamps = FileChangeStamps(path, slots=64)
     try:
         assert stamps.stamp("pypi/requests") == PROCESSES * BUMPS
+    finally:
+        stamps.close()
+
+
+def test_caching_the_files_of_a_hundred_projects_leaves_their_pages_alone(
+    tmp_path: Path,
+) -> None:
+    """A proxy bumps a project's files key for every file it caches; a page is built
+    under its project key. At the default size none of a hundred projects' files keys
+    shares a slot with another's project key, so caching files rebuilds no page (with
+    4,096 slots, three of them did)."""
+    stamps = FileChangeStamps(tmp_path / "stamps")
+    try:
+        names = [f"package-{n}" for n in range(100)]
+        pages = {name: stamps.stamp(project_key("npm", name)) for name in names}
+        for name in names:
+            stamps.bump(files_key("npm", name))
+        assert {name: stamps.stamp(project_key("npm", name)) for name in names} == pages
     finally:
         stamps.close()
