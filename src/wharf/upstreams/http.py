@@ -34,8 +34,9 @@ and the ``ValueError`` of a URL that cannot be sent."""
 class HttpUpstream:
     """Talks to upstream registries; share one instance per process and ``close`` it.
 
-    The session (and its pool of connections) belongs to the event loop that first uses
-    it: a multi-worker server builds its services in one loop and serves in another."""
+    A session (and its pool of connections) belongs to one event loop, so one is made for
+    the loop that uses it: a multi-worker server builds its services in one loop and
+    serves in another."""
 
     def __init__(
         self,
