@@ -35,7 +35,9 @@ class Handler(BaseHTTPRequestHandler):
     server: FakeRegistry
 
     def do_GET(self) -> None:
-        if self.path == "/simple/demo/":
+        if self.path.startswith("http://"):  # asked as a forward proxy (absolute form)
+            self.reply(200, f"proxied {self.path}".encode(), {})
+        elif self.path == "/simple/demo/":
             self.reply(200, b"<html>demo</html>", {"Content-Type": "text/html", "ETag": '"v1"'})
         elif self.path == "/moved":
             self.reply(302, b"", {"Location": "/simple/demo/"})
@@ -273,3 +275,22 @@ async def test_the_session_follows_the_event_loop(registry: FakeRegistry) -> Non
     reply = await upstream.get(f"http://{registry.base}/simple/demo/")
     assert reply.body == b"<html>demo</html>"
     await upstream.close()
+
+
+async def test_the_proxy_of_the_environment_is_used(
+    registry: FakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like pip and npm, Wharf reaches upstream through ``HTTP_PROXY``/``HTTPS_PROXY``
+    (and not for the hosts ``NO_PROXY`` names)."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://{registry.base}")
+    upstream = HttpUpstream(timeout=2, connect_timeout=2)
+    try:
+        reply = await upstream.get("http://upstream.invalid/simple/demo/")
+        assert reply.body == b"proxied http://upstream.invalid/simple/demo/"
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = await upstream.get(f"http://{registry.base}/simple/demo/")
+        assert direct.body == b"<html>demo</html>"
+    finally:
+        await upstream.close()
