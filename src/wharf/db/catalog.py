@@ -75,13 +75,14 @@ _ARTIFACT = sa.select(artifacts).where(
     artifacts.c.index_name == sa.bindparam("index"),
     artifacts.c.filename == sa.bindparam("filename"),
 )
+_OLDEST_FIRST = (artifacts.c.uploaded_at, artifacts.c.id)
 _PROJECT_ARTIFACTS = (
     sa.select(artifacts)
     .where(
         artifacts.c.index_name == sa.bindparam("index"),
         artifacts.c.project == sa.bindparam("project"),
     )
-    .order_by(artifacts.c.uploaded_at, artifacts.c.id)
+    .order_by(*_OLDEST_FIRST)
 )
 
 
@@ -120,7 +121,7 @@ def _artifacts_oldest_first(
     connection: sa.Connection, *conditions: sa.ColumnElement[bool]
 ) -> list[Artifact]:
     rows = connection.execute(
-        sa.select(artifacts).where(*conditions).order_by(artifacts.c.uploaded_at, artifacts.c.id)
+        sa.select(artifacts).where(*conditions).order_by(*_OLDEST_FIRST)
     )
     return [artifact_from_row(row) for row in rows]
 

@@ -135,12 +135,8 @@ class HttpStream:
         traceback: TracebackType | None,
     ) -> None:
         if self._response is not None:
-            # A body read to its end gives the connection back to the pool; one left
-            # unread cannot be reused.
-            if self._response.content.at_eof():
-                self._response.release()
-            else:
-                self._response.close()
+            # Back to the pool, or closed when the body was left unread.
+            self._response.release()
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body (content-encoding undone), as the network delivers it."""

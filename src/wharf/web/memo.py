@@ -157,8 +157,7 @@ class ResponseMemo:
         await self._app(scope, receive, keeping)
         if held and messages and _whole(messages):
             messages = _inlined(messages)
-            size = sum(len(m.get("body", b"")) for m in messages)
-            self._keep(key, held[0], messages, size + 512, scope)
+            self._keep(key, held[0], messages, scope)
 
     def _key(self, scope: Scope) -> tuple[object, ...] | None:
         method = scope["method"]
@@ -191,8 +190,7 @@ class ResponseMemo:
             await entry.remember.on_hit(scope)
 
     def _keep(
-        self, key: Hashable, statement: Remember, messages: list[Message], size: int,
-        scope: Scope,
+        self, key: Hashable, statement: Remember, messages: list[Message], scope: Scope,
     ) -> None:
         if any(name == b"authorization" for name, _ in scope["headers"]):
             limit = self._clock.now().timestamp() + CREDENTIAL_SECONDS
@@ -203,10 +201,10 @@ class ResponseMemo:
             statement.log = {k: note[k] for k in ("index", "principal") if k in note}
         self._drop(key)
         start = messages[0]
-        if messages[-1]["type"] == PATHSEND:
-            sent = declared_length(start["headers"]) or 0
-        else:
-            sent = sum(len(m.get("body", b"")) for m in messages)
+        body = sum(len(m.get("body", b"")) for m in messages)  # none for a pathsend
+        pathsend = messages[-1]["type"] == PATHSEND
+        sent = (declared_length(start["headers"]) or 0) if pathsend else body
+        size = body + 512
         self._entries[key] = _Entry(statement, messages, size, start["status"], sent)
         self._bytes += size
         while self._entries and (

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import anyio
 import pytest
 
 from wharf import __version__
@@ -14,6 +15,8 @@ from wharf.core.errors import UpstreamError, UpstreamTimeoutError
 from wharf.upstreams.http import HttpUpstream
 
 BIG = bytes(range(256)) * 4096  # 1 MiB
+POOL = 100
+"""Connections aiohttp's pool holds at most (its default)."""
 
 
 class FakeRegistry(ThreadingHTTPServer):
@@ -248,12 +251,15 @@ async def test_a_redirect_is_followed_as_written(
 async def test_a_stream_left_unread_gives_its_connection_up(
     registry: FakeRegistry, upstream: HttpUpstream
 ) -> None:
-    """A client that leaves mid-file closes the upstream response; the next request gets
-    a working connection."""
-    async with upstream.stream(f"http://{registry.base}/big") as response:
-        async for _ in response.iter_bytes():
-            break
-    reply = await upstream.get(f"http://{registry.base}/simple/demo/")
+    """A client that leaves mid-file gives the upstream connection up: more such clients
+    than the pool holds connections (100) still leave the next request one to use, where
+    connections kept by abandoned responses would make it wait for good."""
+    with anyio.fail_after(30):
+        for _ in range(POOL + 1):
+            async with upstream.stream(f"http://{registry.base}/big") as response:
+                async for _ in response.iter_bytes():
+                    break
+        reply = await upstream.get(f"http://{registry.base}/simple/demo/")
     assert reply.body == b"<html>demo</html>"
 
 
